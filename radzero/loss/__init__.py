@@ -1,0 +1,13 @@
+"""Losses and distributed helpers for RadZero training."""
+
+from radzero.loss.gather import gather_group_indices, ragged_all_gather
+from radzero.loss.multi_positive import multi_positive_kl, multi_positive_nce
+from radzero.loss.radzero_loss import RadZeroLoss
+
+__all__ = [
+    "RadZeroLoss",
+    "gather_group_indices",
+    "multi_positive_kl",
+    "multi_positive_nce",
+    "ragged_all_gather",
+]

@@ -1,0 +1,223 @@
+"""The RadZero model: frozen ViT + align transformer, text encoder, VL-CABS head."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import Tensor, nn
+
+from radzero.loss import RadZeroLoss, gather_group_indices, ragged_all_gather
+from radzero.model.align import AlignTransformer
+from radzero.model.text import build_text_encoder
+from radzero.model.vision import build_vision_encoder
+from radzero.model.vlcabs import VLCABSHead, similarity_maps
+from radzero.utils.atomic import atomic_write, atomic_write_json
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_DIR = "tokenizer"
+
+
+@dataclass
+class RadZeroConfig:
+    """Everything needed to rebuild a RadZero model; ``vision``/``text`` are builder kwargs with a ``name``."""
+
+    vision: dict[str, Any] = field(default_factory=lambda: {"name": "small_vit", "image_size": 224, "frozen": False})
+    text: dict[str, Any] = field(default_factory=lambda: {"name": "local_bert"})
+    embed_dim: int | None = None  # project text and tokens to this width; None = encoders must match
+    align_depth: int = 2
+    align_heads: int = 12
+    align_mlp_ratio: float = 4.0
+    align_layer_scale: float | None = None
+    init_tau: float = 0.07
+    learn_tau: bool = True
+    lean_head: bool = True  # memory-lean VL-CABS for the loss
+    head_chunk_size: int | None = None
+    kl_weight: float = 0.0
+    row_sum: bool = False
+    col_sum: bool = False
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RadZeroConfig:
+        """Build from a plain dict, naming any unknown key."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise KeyError(f"unknown RadZero model config key(s) {unknown}; known keys: {sorted(known)}")
+        return cls(**values)
+
+
+@dataclass
+class RadZeroOutput:
+    """``logits`` (N, B) cosines (global when gathered), ``maps`` (B, N, h, w) = cos / tau, ``losses``."""
+
+    logits: Tensor
+    tau: Tensor
+    maps: Tensor | None = None
+    losses: dict[str, Tensor] = field(default_factory=dict)
+    group: Tensor | None = None
+
+
+class RadZero(nn.Module):
+    """Vision encoder → align transformer → shared LayerNorm ← text encoder; VL-CABS logits and maps."""
+
+    def __init__(self, config: RadZeroConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.vision = build_vision_encoder(**config.vision)
+        self.text = build_text_encoder(**config.text)
+        vision_dim, text_dim = self.vision.embed_dim, self.text.embed_dim
+        dim = config.embed_dim or vision_dim
+        if config.embed_dim is None and vision_dim != text_dim:
+            raise ValueError(
+                f"vision width {vision_dim} != text width {text_dim}: set model.embed_dim to project both"
+            )
+        self.align = AlignTransformer(
+            vision_dim,
+            depth=config.align_depth,
+            num_heads=config.align_heads,
+            mlp_ratio=config.align_mlp_ratio,
+            layer_scale_init=config.align_layer_scale,
+        )
+        self.vision_proj = nn.Linear(vision_dim, dim) if vision_dim != dim else nn.Identity()
+        self.text_proj = nn.Linear(text_dim, dim) if text_dim != dim else nn.Identity()
+        self.head = VLCABSHead(dim, init_tau=config.init_tau, learn_tau=config.learn_tau)
+        self.loss = RadZeroLoss(config.kl_weight, row_sum=config.row_sum, col_sum=config.col_sum)
+
+    @property
+    def tokenizer(self):
+        return self.text.tokenizer
+
+    @property
+    def tau(self) -> Tensor:
+        return self.head.tau
+
+    def encode_image(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
+        """(B, 3, H, W) → layer-normed tokens (B, 1 + h*w, D) and the patch grid (h, w)."""
+        tokens, grid = self.vision(images)
+        tokens = self.vision_proj(self.align(tokens))
+        return self.head.norm(tokens), grid
+
+    def encode_text(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """(N, T) token ids → layer-normed sentence features (N, D)."""
+        return self.head.norm(self.text_proj(self.text(input_ids, attention_mask)))
+
+    def tokenize(self, sentences: list[str]) -> dict[str, Tensor]:
+        """Tokenize sentences with the text encoder's tokenizer (padding + truncation)."""
+        if not sentences:
+            raise ValueError("no sentences / prompts to encode: the text list is empty")
+        return self.text.tokenize(sentences)
+
+    def forward(
+        self,
+        images: Tensor,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        group: Tensor | None = None,
+        return_maps: bool = False,
+    ) -> RadZeroOutput:
+        """Logits of every sentence against every image; losses when ``group`` is given.
+
+        With ``group`` (training/validation) text features and logits are gathered across ranks
+        (ragged) so the loss sees the global batch. With ``return_maps`` the local similarity maps
+        (B, N, h, w) are returned too (reference VL-CABS).
+        """
+        tokens, grid = self.encode_image(images)  # (B, L, D)
+        text = self.encode_text(input_ids, attention_mask)  # (N, D)
+        tau = self.tau
+        if return_maps:
+            logits, scores = self.head(text, tokens)  # (N, B), (B, N, L)
+            output = RadZeroOutput(logits=logits, tau=tau, maps=similarity_maps(scores, grid))
+            if group is not None:
+                output.losses = self.loss(logits, group, tau)
+                output.group = group
+            return output
+        if group is None:
+            logits, _ = self.head(text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size)
+            return RadZeroOutput(logits=logits, tau=tau)
+        global_text = ragged_all_gather(text, dim=0)  # (N_global, D)
+        global_group = gather_group_indices(group, tokens.shape[0])  # (N_global,)
+        local_logits, _ = self.head(
+            global_text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size
+        )  # (N_global, B)
+        logits = ragged_all_gather(local_logits, dim=1)  # (N_global, B_global)
+        return RadZeroOutput(logits=logits, tau=tau, losses=self.loss(logits, global_group, tau), group=global_group)
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        """Parameters the optimizer should see (frozen encoder excluded)."""
+        return [p for p in self.parameters() if p.requires_grad]
+
+    # ----------------------------------------------------------------------------- persistence
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write ``config.json``, ``model.safetensors`` and the tokenizer to ``directory`` (atomically per file)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {name: tensor.detach().contiguous().cpu() for name, tensor in self.state_dict().items()}
+        atomic_write(directory / WEIGHTS_FILE, lambda path: save_file(state, str(path), metadata={"format": "pt"}))
+        config = asdict(self.config)
+        atomic_write_json(directory / CONFIG_FILE, config)
+        if self.tokenizer is not None and hasattr(self.tokenizer, "save_pretrained"):
+            self.tokenizer.save_pretrained(str(directory / TOKENIZER_DIR))
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, map_location: str | torch.device = "cpu") -> RadZero:
+        """Rebuild from ``save_pretrained`` output without touching the hub (architecture built offline)."""
+        directory = Path(directory)
+        config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
+        for path in (config_path, weights_path):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} not found: expected a directory written by RadZero.save_pretrained")
+        try:
+            values = json.loads(config_path.read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{config_path} is not valid JSON ({error}); re-export the model") from error
+        config = RadZeroConfig.from_dict(values)
+        config.vision = {**config.vision, "pretrained": False}
+        config.text = {**config.text, "pretrained": False}
+        model = cls(config)
+        model.load_weights(weights_path, map_location)
+        tokenizer_dir = directory / TOKENIZER_DIR
+        if tokenizer_dir.is_dir():
+            from transformers import AutoTokenizer
+
+            model.text.tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir), trust_remote_code=False)
+        return model
+
+    def load_weights(self, path: str | Path, map_location: str | torch.device = "cpu") -> None:
+        """Load a safetensors state dict, naming missing / unexpected / mis-shaped keys on mismatch."""
+        state = load_file(str(path), device=str(map_location))
+        load_state_dict_checked(self, state, source=str(path))
+
+
+def load_state_dict_checked(module: nn.Module, state: dict[str, Tensor], source: str) -> None:
+    """``load_state_dict(strict=True)`` with an error that lists what differs and what to do."""
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    mis_shaped = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or mis_shaped:
+        def head(keys: list[str]) -> str:
+            return ", ".join(keys[:8]) + (f" … (+{len(keys) - 8})" if len(keys) > 8 else "")
+
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing: {head(missing)}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected: {head(unexpected)}")
+        if mis_shaped:
+            shapes = [f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in mis_shaped]
+            parts.append(f"{len(mis_shaped)} with other shapes: {head(shapes)}")
+        raise ValueError(
+            f"checkpoint {source} does not match the model config ({'; '.join(parts)}). "
+            "Use the model config the checkpoint was trained with (its config.json / hparams)."
+        )
+    module.load_state_dict(state, strict=True)
