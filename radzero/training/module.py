@@ -1,0 +1,87 @@
+"""LightningModule: multi-positive loss training of RadZero with zero-shot validation metrics."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import torch
+from lightning import LightningModule
+from torch import Tensor
+
+from radzero.model import RadZero, RadZeroConfig
+from radzero.training.optim import build_optimizer, build_scheduler
+
+logger = logging.getLogger(__name__)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN/Inf; training stops before the optimizer touches the weights."""
+
+
+class ZeroShotValidator(Protocol):
+    """Computes zero-shot metrics (e.g. AUROC, pointing game) of a model on a small held-out set."""
+
+    def evaluate(self, net: RadZero, device: torch.device) -> dict[str, float]: ...
+
+
+class RadZeroLitModule(LightningModule):
+    """Trains ``RadZero`` with its multi-positive NCE (+ KL) loss; only trainable parameters are optimised."""
+
+    def __init__(
+        self,
+        net: dict[str, Any],
+        optimizer: dict[str, Any] | None = None,
+        scheduler: dict[str, Any] | None = None,
+        zero_shot: ZeroShotValidator | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(logger=False, ignore=["zero_shot"])
+        self.net = RadZero(RadZeroConfig.from_dict(dict(net)))
+        self.optimizer_config = dict(optimizer or {})
+        self.scheduler_config = dict(scheduler or {})
+        self.zero_shot = zero_shot
+
+    def forward(self, batch: dict[str, Any]):
+        return self.net(batch["images"], batch["input_ids"], batch["attention_mask"], group=batch["group"])
+
+    def _step(self, batch: dict[str, Any], stage: str) -> Tensor:
+        output = self(batch)
+        loss = output.losses["loss"]
+        if not bool(torch.isfinite(loss)):
+            raise NonFiniteLossError(
+                f"{stage} loss is {float(loss)} at global step {self.global_step} (batch images "
+                f"{list(batch.get('image_ids', []))[:4]}...). Training stopped before the optimizer step, so the "
+                "weights are still the last good ones; the last checkpoint in the run's checkpoints/ folder is "
+                "kept. Resume with ckpt_path=<that checkpoint> and a lower learning rate, or bf16 instead of fp16."
+            )
+        batch_size = batch["images"].shape[0]
+        # The loss is computed on the gathered global batch: every rank holds the same value.
+        for name, value in output.losses.items():
+            self.log(f"{stage}/{name}", value.detach(), batch_size=batch_size, prog_bar=name == "loss",
+                     sync_dist=stage != "train")
+        if stage == "train":
+            self.log("train/tau", output.tau.detach(), batch_size=batch_size, prog_bar=True)
+        return loss
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
+        return self._step(batch, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        if self.zero_shot is None or self.trainer.sanity_checking:
+            return
+        if self.trainer.is_global_zero:
+            metrics = self.zero_shot.evaluate(self.net, self.device)
+            for name, value in metrics.items():
+                self.log(f"val/{name}", float(value), rank_zero_only=True, prog_bar=True)
+
+    def configure_optimizers(self):
+        optimizer = build_optimizer(self.net, **self.optimizer_config)
+        if not self.scheduler_config:
+            return optimizer
+        total_steps = int(self.trainer.estimated_stepping_batches)
+        scheduler = build_scheduler(optimizer, int(self.scheduler_config.get("warmup_steps", 0)), total_steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,82 @@
+"""Two gloo processes on two halves of a batch give the loss and gradients of one process on the whole."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch.nn.parallel import DistributedDataParallel
+
+from model.tiny import tiny_config
+from radzero.model import RadZero
+
+# Ragged on purpose: rank 0 has 2 images / 3 sentences, rank 1 has 3 images / 6 sentences.
+SENTENCES = [
+    "There is small left pleural effusion", "There is no pneumothorax",
+    "There is cardiomegaly",
+    "There is consolidation of right lower lobe", "There is no edema", "There may be atelectasis",
+    "There is nodule of left upper lobe", "There is large right pneumothorax", "There is mild edema",
+]
+GROUP = [0, 0, 1, 2, 2, 2, 3, 4, 4]
+SPLIT = {0: (slice(0, 2), slice(0, 3)), 1: (slice(2, 5), slice(3, 9))}  # rank -> (images, sentences)
+
+
+def _batch():
+    images = torch.randn(5, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    return images, torch.tensor(GROUP)
+
+
+def _model() -> RadZero:
+    torch.manual_seed(0)
+    return RadZero(tiny_config(kl_weight=0.3))
+
+
+def _trainable_grads(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
+
+
+def _worker(rank: int, port: int, results) -> None:
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    try:
+        model = _model()
+        ddp = DistributedDataParallel(model)
+        images, group = _batch()
+        image_slice, text_slice = SPLIT[rank]
+        tokens = model.tokenize(SENTENCES[text_slice])
+        local_group = group[text_slice] - image_slice.start
+        output = ddp(images[image_slice], tokens["input_ids"], tokens["attention_mask"], group=local_group)
+        output.losses["loss"].backward()
+        results[rank] = (float(output.losses["loss"]), _trainable_grads(model), output.logits.shape)
+    finally:
+        dist.destroy_process_group()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.timeout(300)
+def test_ddp_two_processes_equal_one_process():
+    model = _model()
+    images, group = _batch()
+    tokens = model.tokenize(SENTENCES)
+    output = model(images, tokens["input_ids"], tokens["attention_mask"], group=group)
+    output.losses["loss"].backward()
+    expected_loss, expected_grads = float(output.losses["loss"]), _trainable_grads(model)
+
+    manager = mp.get_context("spawn").Manager()
+    results = manager.dict()
+    mp.spawn(_worker, args=(_free_port(), results), nprocs=2, join=True)
+    assert len(expected_grads) > 10
+    for rank in (0, 1):
+        loss, grads, logits_shape = results[rank]
+        assert logits_shape == (9, 5)  # global sentences x global images on every rank
+        assert loss == pytest.approx(expected_loss, abs=1e-5)
+        assert grads.keys() == expected_grads.keys()
+        for name, grad in grads.items():
+            torch.testing.assert_close(grad, expected_grads[name], atol=1e-5, rtol=1e-4, msg=name)

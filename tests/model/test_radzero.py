@@ -1,0 +1,94 @@
+"""RadZero model: forward shapes, losses, maps, save/load, frozen encoder, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from model.tiny import tiny_config
+from radzero.model import RadZero, vlcabs
+from radzero.utils.checks import RadZeroInputError
+
+SENTENCES = ["There is small left pleural effusion", "There is no pneumothorax", "There is cardiomegaly"]
+
+
+@pytest.fixture(scope="module")
+def model() -> RadZero:
+    torch.manual_seed(0)
+    return RadZero(tiny_config()).eval()
+
+
+def _inputs(model: RadZero, sentences=SENTENCES, images: int = 2):
+    tokens = model.tokenize(sentences)
+    return torch.randn(images, 3, 32, 32, generator=torch.Generator().manual_seed(1)), tokens
+
+
+def test_forward_logits_maps_and_losses(model):
+    images, tokens = _inputs(model)
+    with torch.no_grad():
+        out = model(images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 1]))
+        maps = model(images, tokens["input_ids"], tokens["attention_mask"], return_maps=True)
+        # independent path: encoders + reference vlcabs
+        text = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
+        image_tokens, grid = model.encode_image(images)
+        logits, scores = vlcabs(text, image_tokens, model.tau)
+    assert out.logits.shape == (3, 2) and set(out.losses) == {"loss", "nce"}
+    assert grid == (4, 4) and maps.maps.shape == (2, 3, 4, 4)
+    torch.testing.assert_close(out.logits, logits, atol=1e-5, rtol=1e-5)  # lean head == reference
+    torch.testing.assert_close(maps.maps.flatten(2), scores[..., 1:])  # CLS column dropped
+    assert float(model.tau) == pytest.approx(0.07, rel=1e-6)
+
+
+def test_save_and_load_round_trip(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["align_depth"] == 1
+    loaded = RadZero.from_pretrained(tmp_path).eval()
+    images, tokens = _inputs(model)
+    with torch.no_grad():
+        a = model(images, tokens["input_ids"], tokens["attention_mask"]).logits
+        b = loaded(images, tokens["input_ids"], tokens["attention_mask"]).logits
+    torch.testing.assert_close(a, b, atol=0, rtol=0)
+    assert loaded.tokenize(SENTENCES)["input_ids"].tolist() == tokens["input_ids"].tolist()
+
+
+def test_load_mismatched_config_names_keys(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["align_depth"] = 2
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"missing: align\.blocks\.1"):
+        RadZero.from_pretrained(tmp_path)
+    config["align_depth"], config["bogus_key"] = 1, 3
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(KeyError, match="bogus_key"):
+        RadZero.from_pretrained(tmp_path)
+    with pytest.raises(FileNotFoundError, match="save_pretrained"):
+        RadZero.from_pretrained(tmp_path / "nowhere")
+
+
+def test_frozen_vision_is_excluded_from_trainable_parameters():
+    torch.manual_seed(0)
+    config = tiny_config()
+    config.vision = {**config.vision, "frozen": True}
+    model = RadZero(config).train()
+    trainable = {id(p) for p in model.trainable_parameters()}
+    assert not any(id(p) in trainable for p in model.vision.parameters())
+    assert not model.vision.training  # kept in eval mode
+    images, tokens = _inputs(model)
+    model(images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 1, 1])).losses["loss"].backward()
+    assert all(p.grad is None for p in model.vision.parameters())
+    assert model.head.log_tau.grad is not None and any(p.grad is not None for p in model.align.parameters())
+
+
+def test_bad_input_errors(model):
+    images, tokens = _inputs(model)
+    with pytest.raises(ValueError, match="empty"):
+        model.tokenize([])
+    with pytest.raises(RadZeroInputError, match="zero sentences"):
+        model(images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 0]))
+    nan_images = images.clone()
+    nan_images[0, 0, 0, 0] = float("nan")
+    with pytest.raises(RadZeroInputError, match="non-finite"):
+        model(nan_images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 1]))
