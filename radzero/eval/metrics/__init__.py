@@ -1,0 +1,59 @@
+"""Evaluation metrics (DESIGN.md section 4). NumPy / torch in, Python floats / NumPy arrays out.
+
+Maps are at ORIGINAL image resolution; NaN pixels (outside the network's view) are excluded from
+every metric. Boxes are (x, y, w, h) in original pixels with inclusive edges: see ``pointing``.
+"""
+
+from radzero.eval.metrics.binned_auroc import BinnedAUROC, auroc_from_histograms
+from radzero.eval.metrics.bootstrap import (
+    bootstrap_auroc_resamples,
+    bootstrap_ci,
+    bootstrap_macro_auroc_ci,
+    percentile_interval,
+    resample_indices,
+)
+from radzero.eval.metrics.classification import macro_auroc, top1_accuracy, top1_correct
+from radzero.eval.metrics.cnr import contrast_to_noise_ratio
+from radzero.eval.metrics.iou import (
+    BIOVIL_THRESHOLDS,
+    iou,
+    iou_at_thresholds,
+    miou_over_thresholds,
+    normalize_min_max,
+)
+from radzero.eval.metrics.pointing import BOX_EPS, argmax_pixel, box_pixel_ranges, boxes_to_mask, pointing_game_hit
+from radzero.eval.metrics.segmentation import DEFAULT_DICE_THRESHOLDS, DiceAccumulator
+from radzero.eval.metrics.threshold_selection import (
+    DiceAtSelectedThreshold,
+    dice_at_selected_threshold,
+    select_threshold,
+)
+
+__all__ = [
+    "BIOVIL_THRESHOLDS",
+    "BOX_EPS",
+    "DEFAULT_DICE_THRESHOLDS",
+    "BinnedAUROC",
+    "DiceAccumulator",
+    "DiceAtSelectedThreshold",
+    "argmax_pixel",
+    "auroc_from_histograms",
+    "bootstrap_auroc_resamples",
+    "bootstrap_ci",
+    "bootstrap_macro_auroc_ci",
+    "box_pixel_ranges",
+    "boxes_to_mask",
+    "contrast_to_noise_ratio",
+    "dice_at_selected_threshold",
+    "iou",
+    "iou_at_thresholds",
+    "macro_auroc",
+    "miou_over_thresholds",
+    "normalize_min_max",
+    "percentile_interval",
+    "pointing_game_hit",
+    "resample_indices",
+    "select_threshold",
+    "top1_accuracy",
+    "top1_correct",
+]

@@ -1,0 +1,50 @@
+"""Offline tokenizers from the shipped WordPiece radiology vocab."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from radzero.model.assets import RADIOLOGY_VOCAB
+
+
+def radiology_tokenizer(vocab_file: str | Path | None = None, model_max_length: int = 512):
+    """`BertTokenizerFast` over `radzero/model/assets/radiology_vocab.txt` (lower-cased; no network).
+
+    Every printable ASCII character and its `##` continuation is in the vocab, so ASCII text never
+    maps to [UNK]; common chest-radiology words are whole tokens.
+    """
+    from transformers import BertTokenizerFast
+
+    path = Path(vocab_file) if vocab_file is not None else RADIOLOGY_VOCAB
+    if not path.is_file():
+        raise FileNotFoundError(f"vocab file not found: {path} (regenerate with scripts/make_radiology_vocab.py)")
+    vocab = load_vocab(path)
+    if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters:
+        # transformers >= 5: BertTokenizerFast is BertTokenizer(vocab=dict | None, ...) and silently
+        # ignores a `vocab_file` keyword (it would give a 5-token vocab and map every word to [UNK])
+        tok = BertTokenizerFast(vocab=vocab, do_lower_case=True, model_max_length=model_max_length)
+    else:  # transformers 4.x
+        tok = BertTokenizerFast(vocab_file=str(path), do_lower_case=True, model_max_length=model_max_length)
+    if len(tok) != len(vocab):
+        raise RuntimeError(f"tokenizer loaded {len(tok)} tokens from {path}, expected {len(vocab)}")
+    return tok
+
+
+def load_vocab(path: str | Path) -> dict[str, int]:
+    """WordPiece vocab file -> {token: line number} (BERT's format: one token per line)."""
+    vocab: dict[str, int] = {}
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            token = line.rstrip("\n")
+            if token in vocab:
+                raise ValueError(f"duplicate token {token!r} in {path}")
+            vocab[token] = len(vocab)
+    return vocab
+
+
+def hub_tokenizer(model_id: str):
+    """The hub tokenizer of a pretrained model (downloads; trust_remote_code=False)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(model_id, trust_remote_code=False)
