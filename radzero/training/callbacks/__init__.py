@@ -1,0 +1,6 @@
+"""Lightning callbacks of the training app."""
+
+from radzero.training.callbacks.run_snapshot import RunSnapshot
+from radzero.training.callbacks.similarity_overlays import SimilarityOverlays
+
+__all__ = ["RunSnapshot", "SimilarityOverlays"]
