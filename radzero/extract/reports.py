@@ -1,0 +1,279 @@
+"""Report readers: MIMIC-CXR free-text reports, CSV / JSON tables, IU-CXR (OpenI) XML.
+
+Every reader yields `Report` objects: the input's ids (carried through to the output record), the
+FINDINGS and IMPRESSION text, and `error` when the report is unusable (empty, unreadable). A bad
+report never stops a run: the runner records it as a failure with its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tarfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+__all__ = [
+    "Report",
+    "parse_mimic_report",
+    "iter_mimic_reports",
+    "iter_table_reports",
+    "iter_openi_reports",
+    "load_reports",
+    "expand_with_metadata",
+]
+
+# De-identification placeholders: MIMIC uses "___", IU-CXR/OpenI uses "XXXX".
+DEID_RE = re.compile(r"_{2,}|\bX{3,}\b")
+
+# MIMIC section header: upper-case words at the start of a line, ending with a colon.
+_HEADER_RE = re.compile(r"^[ \t]*([A-Z][A-Z0-9 /&(),'-]{1,60}?)[ \t]*:", re.M)
+_FINDINGS_NAMES = ("FINDINGS", "FINDING", "FINDINGS AND IMPRESSION", "FINDINGS/IMPRESSION")
+_IMPRESSION_NAMES = ("IMPRESSION", "IMPRESSIONS", "CONCLUSION", "CONCLUSIONS", "SUMMARY",
+                     "OPINION")
+# Sections that are never used as the last-paragraph fallback (not a description of the image).
+_NON_CLINICAL = ("INDICATION", "HISTORY", "CLINICAL HISTORY", "CLINICAL INDICATION", "REASON FOR EXAM",
+                 "REASON FOR EXAMINATION", "COMPARISON", "COMPARISONS", "TECHNIQUE", "EXAMINATION",
+                 "EXAM", "PROCEDURE", "NOTIFICATION", "RECOMMENDATION", "RECOMMENDATIONS",
+                 "RECOMMENDATION(S)", "CLINICAL INFORMATION", "FINAL REPORT", "WET READ", "TYPE OF EXAMINATION")
+
+
+@dataclass
+class Report:
+    """One report to extract from. `ids` go unchanged into the output record."""
+
+    ids: dict[str, Any]
+    findings: str = ""
+    impression: str = ""
+    source: str = ""  # file (and row) the report came from, for error messages
+    error: str | None = None
+    section_source: str = "sections"  # "sections" | "last_paragraph" | "table" | "xml"
+    extra: dict[str, Any] = field(default_factory=dict)  # other input columns, carried through
+
+    @property
+    def text(self) -> str:
+        """The text the extractor sees (and the cache key hashes)."""
+        parts = []
+        if self.findings.strip():
+            parts.append(f"FINDINGS: {self.findings.strip()}")
+        if self.impression.strip():
+            parts.append(f"IMPRESSION: {self.impression.strip()}")
+        return "\n".join(parts)
+
+    @property
+    def is_empty(self) -> bool:
+        return not DEID_RE.sub("", self.findings + self.impression).strip(" \t\r\n.,;:-")
+
+
+def _clean(text: str) -> str:
+    """Join wrapped lines and collapse whitespace (keeps `___` as is)."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_mimic_report(text: str) -> dict[str, str]:
+    """Split a MIMIC-CXR report into {"findings", "impression", "section_source"}.
+
+    Sections are upper-case headers ending with a colon. When neither FINDINGS nor IMPRESSION is
+    present, the last paragraph of the report that is not a non-clinical section (indication,
+    comparison, technique, ...) is used as findings, as MIMIC-CXR's own section script does.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    heads = [(m.start(), m.end(), re.sub(r"\s+", " ", m.group(1)).strip()) for m in _HEADER_RE.finditer(text)]
+    sections: dict[str, str] = {}
+    for i, (_, end, name) in enumerate(heads):
+        stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+        body = _clean(text[end:stop])
+        if name in sections:  # a repeated header: keep both parts
+            sections[name] = (sections[name] + " " + body).strip()
+        else:
+            sections[name] = body
+    findings = " ".join(sections[n] for n in _FINDINGS_NAMES if sections.get(n))
+    impression = " ".join(sections[n] for n in _IMPRESSION_NAMES if sections.get(n))
+    if findings or impression:
+        return {"findings": findings, "impression": impression, "section_source": "sections"}
+    # fallback: last paragraph that is not a non-clinical section
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+    for para in reversed(paragraphs):
+        m = _HEADER_RE.match(para.strip("\n"))
+        name = re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
+        if name in _NON_CLINICAL:
+            continue
+        body = _clean(para[m.end():] if m else para)
+        if body.upper() == "FINAL REPORT" or not body:
+            continue
+        return {"findings": body, "impression": "", "section_source": "last_paragraph"}
+    return {"findings": "", "impression": "", "section_source": "none"}
+
+
+_MIMIC_NAME_RE = re.compile(r"^s(\d+)$")
+_MIMIC_SUBJECT_RE = re.compile(r"^p(\d+)$")
+
+
+def _mimic_report(path: Path) -> Report:
+    study = _MIMIC_NAME_RE.match(path.stem)
+    subject = _MIMIC_SUBJECT_RE.match(path.parent.name)
+    ids: dict[str, Any] = {}
+    if subject:
+        ids["subject_id"] = int(subject.group(1))
+    ids["study_id"] = int(study.group(1)) if study else path.stem
+    try:
+        raw = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as e:
+        return Report(ids=ids, source=str(path), error=f"cannot read report {path}: {e}")
+    sec = parse_mimic_report(raw)
+    rep = Report(ids=ids, findings=sec["findings"], impression=sec["impression"], source=str(path),
+                 section_source=sec["section_source"])
+    if rep.is_empty:
+        rep.error = f"empty report {path}: no FINDINGS/IMPRESSION text and no usable last paragraph"
+    return rep
+
+
+def iter_mimic_reports(root: str | Path, pattern: str = "s*.txt") -> Iterator[Report]:
+    """Walk `root` (the MIMIC-CXR `files/` folder, its parent, or any sub-folder) in sorted order."""
+    root = Path(root)
+    if root.is_file():
+        yield _mimic_report(root)
+        return
+    if not root.exists():
+        raise FileNotFoundError(f"report folder not found: {root}")
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file():
+            yield _mimic_report(path)
+
+
+def _table_rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix.lower() in (".json",):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict):  # {"records": [...]} or {id: record}
+            data = data.get("records", list(data.values()))
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: expected a JSON list of records")
+        return data
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _as_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v != v:  # NaN from pandas-written CSVs
+        return ""
+    return _clean(str(v))
+
+
+def iter_table_reports(path: str | Path, findings_col: str = "findings",
+                       impression_col: str = "impression", id_cols: Iterable[str] | None = None,
+                       drop_cols: Iterable[str] = ("key_phrases",)) -> Iterator[Report]:
+    """CSV / JSON / JSONL rows with findings and impression columns.
+
+    `id_cols=None` carries every other column through to the output (the authors' JSON keeps its
+    dicom_id, study_id, subject_id, view_position, split); `key_phrases` is dropped (re-extracted).
+    """
+    path = Path(path)
+    rows = _table_rows(path)
+    if rows and findings_col not in rows[0] and impression_col not in rows[0]:
+        raise ValueError(f"{path}: neither column {findings_col!r} nor {impression_col!r} found "
+                         f"(columns: {sorted(rows[0])})")
+    drop = set(drop_cols) | {findings_col, impression_col}
+    for i, row in enumerate(rows):
+        if id_cols is None:
+            ids = {k: v for k, v in row.items() if k not in drop}
+        else:
+            ids = {k: row.get(k) for k in id_cols}
+        rep = Report(ids=ids, findings=_as_text(row.get(findings_col)),
+                     impression=_as_text(row.get(impression_col)), source=f"{path}:row {i}",
+                     section_source="table")
+        if rep.is_empty:
+            rep.error = f"empty report {path} row {i}: columns {findings_col!r} and {impression_col!r} are empty"
+        yield rep
+
+
+def _openi_report(name: str, data: bytes) -> Report:
+    root = ET.fromstring(data)
+    sec = {a.get("Label", "").upper(): _clean(a.text or "") for a in root.iter("AbstractText")}
+    uid = root.find("uId")
+    rid = uid.get("id") if uid is not None else Path(name).stem
+    rep = Report(ids={"report_id": rid}, findings=sec.get("FINDINGS", ""),
+                 impression=sec.get("IMPRESSION", ""), source=name, section_source="xml")
+    if rep.is_empty:
+        rep.error = f"empty report {name}: FINDINGS and IMPRESSION are empty"
+    return rep
+
+
+def iter_openi_reports(path: str | Path) -> Iterator[Report]:
+    """IU-CXR / OpenI reports: a folder of `ecgen-radiology/*.xml` or the `.tgz` that holds it."""
+    path = Path(path)
+    if path.is_dir():
+        for p in sorted(path.rglob("*.xml")):
+            yield _openi_report(str(p), p.read_bytes())
+        return
+    with tarfile.open(path, "r:*") as tar:
+        members = sorted((m for m in tar.getmembers() if m.isfile() and m.name.endswith(".xml")),
+                         key=lambda m: m.name)
+        for m in members:
+            f = tar.extractfile(m)
+            if f is not None:
+                yield _openi_report(f"{path}:{m.name}", f.read())
+
+
+def load_reports(path: str | Path, fmt: str = "auto", findings_col: str = "findings",
+                 impression_col: str = "impression", id_cols: Iterable[str] | None = None,
+                 limit: int | None = None) -> list[Report]:
+    """Read reports from `path` in format `fmt` (auto | mimic | table | openi)."""
+    path = Path(path)
+    if fmt == "auto":
+        if path.is_dir():
+            fmt = "openi" if next(path.rglob("*.xml"), None) is not None else "mimic"
+        elif path.suffix.lower() in (".csv", ".json", ".jsonl", ".ndjson"):
+            fmt = "table"
+        elif path.suffix.lower() in (".txt",):
+            fmt = "mimic"
+        elif path.name.endswith((".tgz", ".tar.gz", ".tar")):
+            fmt = "openi"
+        else:
+            raise ValueError(f"cannot guess the input format of {path}; set input.format")
+    if fmt == "mimic":
+        it: Iterable[Report] = iter_mimic_reports(path)
+    elif fmt == "table":
+        it = iter_table_reports(path, findings_col, impression_col, id_cols)
+    elif fmt == "openi":
+        it = iter_openi_reports(path)
+    else:
+        raise ValueError(f"unknown input format {fmt!r} (auto | mimic | table | openi)")
+    out = []
+    for rep in it:
+        out.append(rep)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def expand_with_metadata(records: list[dict[str, Any]], metadata_csv: str | Path,
+                         split_csv: str | Path | None = None) -> list[dict[str, Any]]:
+    """One record per image, as in the authors' JSON: join study-level records to
+    `mimic-cxr-2.0.0-metadata.csv` (dicom_id, view_position) and `-split.csv` (split) by study_id."""
+    by_study: dict[int, list[dict[str, str]]] = {}
+    with open(metadata_csv, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            by_study.setdefault(int(row["study_id"]), []).append(row)
+    split: dict[str, str] = {}
+    if split_csv:
+        with open(split_csv, newline="", encoding="utf-8") as f:
+            split = {row["dicom_id"]: row["split"] for row in csv.DictReader(f)}
+    out = []
+    for rec in records:
+        images = by_study.get(int(rec.get("study_id", -1)), [])
+        for row in images:
+            new = {"study_id": rec["study_id"], "subject_id": rec.get("subject_id", int(row["subject_id"])),
+                   "dicom_id": f"{row['dicom_id']}.jpg", "view_position": row.get("ViewPosition", "")}
+            if split_csv:
+                new["split"] = split.get(row["dicom_id"], "")
+            new.update({k: v for k, v in rec.items() if k not in new})
+            out.append(new)
+    return out
