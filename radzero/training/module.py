@@ -11,6 +11,7 @@ from torch import Tensor
 
 from radzero.model import RadZero, RadZeroConfig
 from radzero.training.optim import build_optimizer, build_scheduler
+from radzero.utils.checks import NonFiniteError
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +46,22 @@ class RadZeroLitModule(LightningModule):
     def forward(self, batch: dict[str, Any]):
         return self.net(batch["images"], batch["input_ids"], batch["attention_mask"], group=batch["group"])
 
+    def _stop(self, stage: str, what: str, batch: dict[str, Any]) -> NonFiniteLossError:
+        return NonFiniteLossError(
+            f"{stage}: {what} at global step {self.global_step} (batch images "
+            f"{list(batch.get('image_ids', []))[:4]}...). Training stopped before the optimizer step, so the "
+            "weights are still the last good ones, and the last checkpoint in the run's checkpoints/ folder is "
+            "kept. Resume with ckpt_path=<that checkpoint> and a lower learning rate, or bf16 instead of fp16."
+        )
+
     def _step(self, batch: dict[str, Any], stage: str) -> Tensor:
-        output = self(batch)
+        try:
+            output = self(batch)
+        except NonFiniteError as error:
+            raise self._stop(stage, str(error), batch) from error
         loss = output.losses["loss"]
         if not bool(torch.isfinite(loss)):
-            raise NonFiniteLossError(
-                f"{stage} loss is {float(loss)} at global step {self.global_step} (batch images "
-                f"{list(batch.get('image_ids', []))[:4]}...). Training stopped before the optimizer step, so the "
-                "weights are still the last good ones; the last checkpoint in the run's checkpoints/ folder is "
-                "kept. Resume with ckpt_path=<that checkpoint> and a lower learning rate, or bf16 instead of fp16."
-            )
+            raise self._stop(stage, f"the loss is {float(loss)}", batch)
         batch_size = batch["images"].shape[0]
         # The loss is computed on the gathered global batch: every rank holds the same value.
         for name, value in output.losses.items():

@@ -10,6 +10,10 @@ class RadZeroInputError(ValueError):
     """Raised when a tensor given to a radzero function has the wrong shape, is empty or not finite."""
 
 
+class NonFiniteError(RadZeroInputError):
+    """Raised when a tensor holds NaN or Inf."""
+
+
 def check_ndim(name: str, tensor: Tensor, ndim: int, layout: str) -> None:
     """Raise if ``tensor`` does not have ``ndim`` dimensions; ``layout`` names them, e.g. ``"(N, D)"``."""
     if tensor.dim() != ndim:
@@ -28,7 +32,7 @@ def check_finite(name: str, tensor: Tensor) -> None:
     """Raise if ``tensor`` holds NaN or Inf (one device sync; call on small tensors or once per step)."""
     if not bool(torch.isfinite(tensor).all()):
         bad = int((~torch.isfinite(tensor)).sum())
-        raise RadZeroInputError(
+        raise NonFiniteError(
             f"{name} has {bad} non-finite value(s) (NaN/Inf) out of {tensor.numel()}; "
             "check the inputs, the learning rate, or use bf16 instead of fp16"
         )

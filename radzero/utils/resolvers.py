@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from omegaconf import OmegaConf
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
 
 
-def _phantom_root(cache_dir: str, n_train: int, seed: int) -> str:
-    """Generate the phantom dataset on first use (cached, atomic) and return its root."""
+def _phantom_root(spec: DictConfig | dict[str, Any]) -> str:
+    """Generate the phantom dataset on first use (cached, atomic) and return its root.
+
+    ``spec``: ``cache_dir`` plus any ``ensure_phantom`` parameter (n_train, seed, n_mscxr, ...).
+    """
     from radzero.data.phantom import ensure_phantom
 
-    return str(ensure_phantom(cache_dir, n_train=int(n_train), seed=int(seed)))
+    values = OmegaConf.to_container(spec, resolve=True) if isinstance(spec, DictConfig) else dict(spec)
+    if "cache_dir" not in values:
+        raise KeyError("data.phantom needs a cache_dir (where generated phantom datasets are kept)")
+    return str(ensure_phantom(values.pop("cache_dir"), **values))
 
 
 def register_resolvers() -> None:
-    """Register ``${radzero.phantom:cache_dir,n_train,seed}`` (idempotent)."""
+    """Register ``${radzero.phantom:<node with cache_dir, n_train, seed, ...>}`` (idempotent)."""
     if not OmegaConf.has_resolver("radzero.phantom"):
-        OmegaConf.register_new_resolver("radzero.phantom", _phantom_root, use_cache=True)
+        OmegaConf.register_new_resolver("radzero.phantom", _phantom_root, use_cache=False)

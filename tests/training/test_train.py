@@ -1,0 +1,105 @@
+"""Training app: fast_dev_run, exact resume, NaN stop, bad config input (tiny phantom, CPU)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from omegaconf import open_dict
+from safetensors.torch import load_file
+
+from radzero.train import train
+from radzero.training import NonFiniteLossError
+from training.conftest import compose_train
+
+
+def test_fast_dev_run_default(tmp_path, phantom_cache):
+    cfg = compose_train(["debug=fdr"], tmp_path, phantom_cache)
+    result = train(cfg)
+    assert result["global_step"] == 1
+    assert torch.isfinite(torch.tensor(result["metrics"]["train/loss"]))
+
+
+def test_one_epoch_writes_metrics_model_snapshot_and_overlays(tmp_path, phantom_cache):
+    cfg = compose_train([], tmp_path, phantom_cache)
+    train(cfg)
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert {"val/loss", "val/zs_auroc", "val/pointing", "train/tau"} <= set(saved["metrics"])
+    assert 0.0 <= saved["metrics"]["val/pointing"] <= 1.0
+    assert Path(saved["best_checkpoint"]).is_file()
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+    assert (tmp_path / "checkpoints" / "last.ckpt").is_file()
+    assert json.loads((tmp_path / "snapshot" / "git.json").read_text())["commit"]
+    assert "datamodule" in (tmp_path / "snapshot" / "config.yaml").read_text()
+    assert list((tmp_path / "overlays" / "epoch_000").glob("*.png"))
+
+
+def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    state = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    return state["state_dict"]
+
+
+DETERMINISTIC = ["data.datamodule.augment=null", "trainer.deterministic=true", "zero_shot=none",
+                 "callbacks.similarity_overlays.num_images=0", "scheduler.warmup_steps=2"]
+
+
+def test_resume_reproduces_uninterrupted_run(tmp_path, phantom_cache):
+    full = tmp_path / "full"
+    train(compose_train([*DETERMINISTIC, "trainer.max_epochs=3"], full, phantom_cache))
+    part = tmp_path / "part"
+    train(compose_train([*DETERMINISTIC, "trainer.max_epochs=1"], part, phantom_cache))
+    # a new process would re-read the config: same run, more epochs, resumed from its last.ckpt
+    resumed = compose_train([*DETERMINISTIC, "trainer.max_epochs=3", f"ckpt_path={part}/checkpoints/last.ckpt"],
+                            part, phantom_cache)
+    train(resumed)
+    expected, got = _final_weights(full), _final_weights(part)
+    assert expected.keys() == got.keys()
+    steps = torch.load(part / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)["global_step"]
+    assert steps == 3 * 6  # 24 images / batch 4 per epoch
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], atol=0, rtol=0, msg=name)
+
+
+def test_nan_loss_stops_with_clear_message_and_keeps_last_good_checkpoint(tmp_path, phantom_cache, monkeypatch):
+    cfg = compose_train(["trainer.max_epochs=3", "zero_shot=none", "callbacks.similarity_overlays.num_images=0"],
+                        tmp_path, phantom_cache)
+    from radzero.loss import radzero_loss
+
+    calls = {"n": 0}
+    original = radzero_loss.multi_positive_nce
+
+    def poisoned(*args, **kwargs):
+        calls["n"] += 1
+        value = original(*args, **kwargs)
+        return value * float("nan") if calls["n"] > 10 else value  # epoch 2 (6 train + 2 val calls per epoch)
+
+    monkeypatch.setattr(radzero_loss, "multi_positive_nce", poisoned)
+    with pytest.raises(NonFiniteLossError, match="last checkpoint") as error:
+        train(cfg)
+    assert "global step" in str(error.value)
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["epoch"] == 0  # written after the first (good) epoch, untouched since
+    assert all(torch.isfinite(t).all() for t in last["state_dict"].values() if t.is_floating_point())
+
+
+def test_missing_data_dir_is_named(tmp_path, phantom_cache):
+    cfg = compose_train(["data=mimic", "zero_shot=none"], tmp_path, phantom_cache)
+    with open_dict(cfg):
+        cfg.paths.data_dir = str(tmp_path / "no_such_dir")
+    with pytest.raises(FileNotFoundError, match="no_such_dir.*paths.data_dir"):
+        train(cfg)
+
+
+def test_exported_model_loads_and_matches_checkpoint(tmp_path, phantom_cache):
+    from radzero.model import RadZero
+
+    train(compose_train(["zero_shot=none", "callbacks.similarity_overlays.num_images=0"], tmp_path, phantom_cache))
+    model = RadZero.from_pretrained(tmp_path / "model")
+    saved = load_file(str(tmp_path / "model" / "model.safetensors"))
+    best = json.loads((tmp_path / "metrics.json").read_text())["best_checkpoint"]
+    ckpt = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
+    for name, tensor in saved.items():
+        torch.testing.assert_close(ckpt[f"net.{name}"], tensor)
+    assert model.config.align_depth == 1
