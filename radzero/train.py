@@ -52,6 +52,12 @@ def check_data_root(cfg: DictConfig) -> None:
         )
 
 
+def resolved_config(cfg: DictConfig) -> dict[str, Any]:
+    """The run's config with every interpolation resolved (Hydra's own node left out), as plain data."""
+    return {key: OmegaConf.to_container(cfg[key], resolve=True) if OmegaConf.is_config(cfg[key]) else cfg[key]
+            for key in cfg if key != "hydra"}
+
+
 def export_best_model(trainer: L.Trainer, module: L.LightningModule, output_dir: Path) -> str | None:
     """Save the best checkpoint's weights as a RadZero directory (config.json + safetensors)."""
     best = getattr(trainer.checkpoint_callback, "best_model_path", "") if trainer.checkpoint_callback else ""
@@ -84,7 +90,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     callbacks = instantiate_group(cfg.get("callbacks"), "callbacks")
     for callback in callbacks:
         if isinstance(callback, RunSnapshot):
-            callback.config = cfg
+            callback.config = resolved_config(cfg)
     loggers = instantiate_group(cfg.get("logger"), "logger")
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
 

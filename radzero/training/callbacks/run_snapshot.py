@@ -40,7 +40,7 @@ class RunSnapshot(Callback):
 
     def __init__(self, output_dir: str, config: object | None = None, repo_dir: str | None = None) -> None:
         self.output_dir = Path(output_dir) / "snapshot"
-        self.config = config  # the resolved OmegaConf config, set by radzero.train
+        self.config = config  # the resolved config as plain data, set by radzero.train
         self.repo_dir = Path(repo_dir) if repo_dir else Path(__file__).resolve().parents[3]
 
     @rank_zero_only
@@ -53,6 +53,6 @@ class RunSnapshot(Callback):
         if self.config is not None:
             from omegaconf import OmegaConf
 
-            atomic_write_text(self.output_dir / "config.yaml", OmegaConf.to_yaml(self.config, resolve=True))
+            atomic_write_text(self.output_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(self.config)))
         if state["commit"] is None:
             logger.warning("run snapshot: %s is not a git checkout; commit not recorded", self.repo_dir)
