@@ -18,22 +18,15 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 VARIANTS = ("naive", "lean")
-
-
-def _rss_bytes(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def _worker(args: argparse.Namespace) -> dict:
     import torch
 
     from radzero.model.vlcabs import vlcabs, vlcabs_logits
+    from radzero.utils.memory import PeakMemory
 
     torch.manual_seed(0)
     device = torch.device(args.device)
@@ -58,17 +51,8 @@ def _worker(args: argparse.Namespace) -> dict:
 
     step()  # warm-up
     sync()
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
+    with PeakMemory(device) as peak:
         step()
-        sync()
-        peak = torch.cuda.max_memory_allocated() - base
-    else:
-        base = _rss_bytes("VmRSS")
-        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
-        step()
-        peak = _rss_bytes("VmHWM") - base
     times = []
     for _ in range(args.repeats):
         sync()
@@ -76,7 +60,7 @@ def _worker(args: argparse.Namespace) -> dict:
         step()
         sync()
         times.append(time.perf_counter() - start)
-    return {"variant": args.variant, "peak_bytes": peak, "seconds": statistics.median(times)}
+    return {"variant": args.variant, "peak_bytes": peak.bytes, "seconds": statistics.median(times)}
 
 
 def main() -> None:
