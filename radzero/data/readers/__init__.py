@@ -1,0 +1,51 @@
+"""Dataset readers: each takes the dataset's files/root and returns typed samples
+(``radzero.data.samples``). All take ``on_error="raise" | "skip"``."""
+
+from radzero.data.readers._common import DataFormatError
+from radzero.data.readers.chestxdet10 import (
+    CHESTXDET10_CLASSES,
+    ChestXDet10Image,
+    read_chestxdet10,
+    read_chestxdet10_classification,
+    read_chestxdet10_grounding,
+)
+from radzero.data.readers.chexpert import (
+    CHEXPERT_5X200_CLASSES,
+    CHEXPERT_COMPETITION_CLASSES,
+    read_chexpert_5x200,
+    read_chexpert_test,
+)
+from radzero.data.readers.mimic import CHEXPERT_LABELS, FRONTAL_VIEWS, read_mimic_cxr
+from radzero.data.readers.mscxr import mscxr_image_ids, read_mscxr
+from radzero.data.readers.radzero_json import read_radzero_json
+from radzero.data.readers.reports import parse_report_sections, report_sentences, split_sentences
+from radzero.data.readers.rsna import read_rsna
+from radzero.data.readers.siim import find_dicoms, read_id_list, read_siim
+from radzero.data.readers.validate import validate_samples
+
+__all__ = [
+    "CHESTXDET10_CLASSES",
+    "CHEXPERT_5X200_CLASSES",
+    "CHEXPERT_COMPETITION_CLASSES",
+    "CHEXPERT_LABELS",
+    "FRONTAL_VIEWS",
+    "ChestXDet10Image",
+    "DataFormatError",
+    "find_dicoms",
+    "mscxr_image_ids",
+    "parse_report_sections",
+    "read_chestxdet10",
+    "read_chestxdet10_classification",
+    "read_chestxdet10_grounding",
+    "read_chexpert_5x200",
+    "read_chexpert_test",
+    "read_id_list",
+    "read_mimic_cxr",
+    "read_mscxr",
+    "read_radzero_json",
+    "read_rsna",
+    "read_siim",
+    "report_sentences",
+    "split_sentences",
+    "validate_samples",
+]
