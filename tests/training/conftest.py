@@ -34,15 +34,17 @@ def phantom_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("phantom_cache")
 
 
-def compose_train(overrides: list[str], output_dir: Path, phantom_cache: Path, tiny_model: bool = True) -> DictConfig:
+def compose_train(overrides: list[str], output_dir: Path, phantom_cache: Path, tiny_model: bool = True,
+                  phantom: bool = True) -> DictConfig:
     """The train config as Hydra would build it, with paths pointed at tmp folders."""
     zero_shot = [] if "zero_shot=none" in overrides else FAST_ZERO_SHOT
+    data = [f"data.phantom.cache_dir={phantom_cache}", *TINY_PHANTOM] if phantom else []
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(
             config_name="train",
             return_hydra_config=True,
-            overrides=[f"data.phantom.cache_dir={phantom_cache}", *TINY_PHANTOM, *(TINY_MODEL if tiny_model else []),
+            overrides=[*data, *(TINY_MODEL if tiny_model else []),
                        *FAST_DATA, *zero_shot, "trainer.max_epochs=1", "trainer.log_every_n_steps=1", *overrides],
         )
     with open_dict(cfg):

@@ -13,6 +13,7 @@ from safetensors.torch import load_file
 from radzero.train import train
 from radzero.training import NonFiniteLossError
 from training.conftest import compose_train
+from training.crash import SimulatedCrash
 
 
 def test_fast_dev_run_default(tmp_path, phantom_cache):
@@ -48,12 +49,14 @@ DETERMINISTIC = ["data.datamodule.augment=null", "trainer.deterministic=true", "
 def test_resume_reproduces_uninterrupted_run(tmp_path, phantom_cache):
     full = tmp_path / "full"
     train(compose_train([*DETERMINISTIC, "trainer.max_epochs=3"], full, phantom_cache))
+    # the same run crashes in its second epoch (step 8) after last.ckpt was written at the end of epoch 1 ...
     part = tmp_path / "part"
-    train(compose_train([*DETERMINISTIC, "trainer.max_epochs=1"], part, phantom_cache))
-    # a new process would re-read the config: same run, more epochs, resumed from its last.ckpt
-    resumed = compose_train([*DETERMINISTIC, "trainer.max_epochs=3", f"ckpt_path={part}/checkpoints/last.ckpt"],
-                            part, phantom_cache)
-    train(resumed)
+    crash = ["+callbacks.crash._target_=training.crash.CrashAtStep", "+callbacks.crash.step=8"]
+    with pytest.raises(SimulatedCrash):
+        train(compose_train([*DETERMINISTIC, "trainer.max_epochs=3", *crash], part, phantom_cache))
+    assert torch.load(part / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 6
+    # ... and is started again with the same config: ckpt_path=auto resumes from its own last.ckpt
+    train(compose_train([*DETERMINISTIC, "trainer.max_epochs=3"], part, phantom_cache))
     expected, got = _final_weights(full), _final_weights(part)
     assert expected.keys() == got.keys()
     steps = torch.load(part / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)["global_step"]
@@ -85,7 +88,7 @@ def test_nan_loss_stops_with_clear_message_and_keeps_last_good_checkpoint(tmp_pa
 
 
 def test_missing_data_dir_is_named(tmp_path, phantom_cache):
-    cfg = compose_train(["data=mimic", "zero_shot=none"], tmp_path, phantom_cache)
+    cfg = compose_train(["data=mimic", "zero_shot=none"], tmp_path, phantom_cache, phantom=False)
     with open_dict(cfg):
         cfg.paths.data_dir = str(tmp_path / "no_such_dir")
     with pytest.raises(FileNotFoundError, match="no_such_dir.*paths.data_dir"):
