@@ -84,6 +84,7 @@ class RadZeroDataModule(LightningDataModule):
     ``geometry``: "resize" | "center_crop" | "pad" (see radzero.data.transforms.geometry).
     ``augment``: AugmentConfig / dict for training, None = no augmentation.
     ``fast_jpeg_decode``: decode training JPEGs with Pillow's DCT scaling to >= image_size.
+    ``cache_images``: keep decoded, resized images in worker memory (small datasets only).
     ``seed``: shuffle / augmentation seed (None: ``PL_GLOBAL_SEED`` set by ``seed_everything``,
     else 0). On one device the order depends only on (seed, epoch) (exact resume); with several,
     Lightning's DistributedSampler (seeded, ``set_epoch``) shuffles.
@@ -110,6 +111,7 @@ class RadZeroDataModule(LightningDataModule):
         max_sentences_per_image: int | None = None,
         max_length: int | None = 128,
         fast_jpeg_decode: bool = True,
+        cache_images: bool = False,
         drop_last: bool = True,
         seed: int | None = None,
     ):
@@ -164,6 +166,7 @@ class RadZeroDataModule(LightningDataModule):
             self.train_dataset = ImageTextDataset(
                 train, self._transform(True), train=True, max_sentences=h.max_sentences_per_image,
                 fast_decode_min_side=h.image_size if h.fast_jpeg_decode else None, seed=self.seed,
+                cache_images=h.cache_images,
             )  # fmt: skip
             n_sent = sum(len(s.sentences) for s in train)
             log.info(
@@ -177,6 +180,7 @@ class RadZeroDataModule(LightningDataModule):
                 self.val_dataset = ImageTextDataset(
                     val, self._transform(False), train=False, max_sentences=h.max_sentences_per_image,
                     fast_decode_min_side=h.image_size if h.fast_jpeg_decode else None, seed=self.seed,
+                    cache_images=h.cache_images,
                 )  # fmt: skip
                 log.info("val: %d images", len(val))
 

@@ -233,3 +233,32 @@ def test_datamodule_order_reproducible_per_epoch(samples, tokenizer):
         return [i for b in loader for i in b["image_ids"]]
 
     assert ids(0) == ids(0) and ids(1) == ids(1) and ids(0) != ids(1)
+
+
+def test_cache_images_decodes_each_image_once(tmp_path, monkeypatch):
+    """With cache_images the second epoch reads no file; the tensors equal the uncached ones."""
+    import numpy as np
+    from PIL import Image
+
+    from radzero.data import datasets as datasets_module
+    from radzero.data.datasets import ImageTextDataset
+    from radzero.data.samples import ImageTextSample
+    from radzero.data.transforms.pipeline import ImageTransform
+
+    samples = []
+    for k in range(3):
+        path = tmp_path / f"img{k}.png"
+        Image.fromarray((np.random.default_rng(k).random((40, 30)) * 255).astype(np.uint8)).save(path)
+        samples.append(ImageTextSample(image_path=path, image_id=f"img{k}", sentences=("There is effusion",)))
+    calls = []
+    real_load = datasets_module.load_image
+    monkeypatch.setattr(datasets_module, "load_image", lambda *a, **k: calls.append(a[0]) or real_load(*a, **k))
+    transform = ImageTransform(16, geometry="resize")
+    cached = ImageTextDataset(samples, transform, train=False, cache_images=True)
+    plain = ImageTextDataset(samples, transform, train=False)
+    first = [cached[i]["image"] for i in range(3)]
+    second = [cached[i]["image"] for i in range(3)]
+    assert len(calls) == 3  # decoded once each
+    for a, b, c in zip(first, second, [plain[i]["image"] for i in range(3)]):
+        assert torch.equal(a, b)
+        torch.testing.assert_close(a, c, atol=2e-3, rtol=0)  # float16 storage of values in [0, 1]

@@ -69,9 +69,13 @@ class ImageTransform:
 
     def __call__(self, img: np.ndarray):
         x, params = self.geometry(img)
+        return self.finish(x), params
+
+    def finish(self, x: np.ndarray):
+        """Geometry output (S, S) -> augmentation (training) -> normalised (3, S, S) tensor."""
         if self._augment is not None:
             x = self._augment(x)
-        return to_model_tensor(x, self.mean, self.std), params
+        return to_model_tensor(x, self.mean, self.std)
 
     def __repr__(self) -> str:
         return f"ImageTransform({self.geometry!r}, mean={self.mean}, std={self.std}, augment={self.augment_cfg})"
