@@ -68,6 +68,7 @@ class ZeroShotValidator:
         self.num_workers = num_workers
         self._classification: list[ClassificationSample] | None = None
         self._grounding: list[GroundingSample] | None = None
+        self._batches: dict[tuple, list[dict[str, Any]]] = {}  # decoded once, reused every epoch
 
     @property
     def classification_samples(self) -> list[ClassificationSample]:
@@ -100,8 +101,7 @@ class ZeroShotValidator:
         prompts = [self.prompt_template.format(name.lower()) for name in self.classes]
         text = encode_prompts(net, prompts, device)
         scores = np.zeros((len(samples), len(self.classes)))
-        loader = image_loader(samples, eval_transform(net, self.geometry), self.batch_size, self.num_workers)
-        for batch in score_images(net, text, loader, device):
+        for batch in score_images(net, text, self._cached_batches("classification", net, samples), device):
             scores[batch.index.numpy()] = batch.logits.numpy()
         labels = np.array(
             [[_binary(sample.labels.get(name)) for name in self.classes] for sample in samples], dtype=float
@@ -111,12 +111,20 @@ class ZeroShotValidator:
     def _grounding_maps(self, net: RadZero, device: torch.device, samples: Sequence[GroundingSample]):
         """Yield (sample, cosine map at original resolution) for each phrase, one prompt per sample."""
         text = encode_prompts(net, [sample.phrase for sample in samples], device)
-        loader = image_loader(samples, eval_transform(net, self.geometry), self.batch_size, self.num_workers)
-        tau = float(net.tau)
-        for batch in score_images(net, text, loader, device, with_maps=True):
+        tau = float(net.tau.detach())
+        batches = self._cached_batches(f"grounding{len(samples)}", net, samples)
+        for batch in score_images(net, text, batches, device, with_maps=True):
             for row, index in enumerate(batch.index.tolist()):
                 own_map = batch.maps[row, index] * tau  # (h, w) cosines of this sample's own phrase
                 yield samples[index], map_to_original(own_map.numpy(), batch.geometry[row])
+
+    def _cached_batches(self, name: str, net: RadZero, samples: Sequence[Any]) -> list[dict[str, Any]]:
+        """Image batches of ``samples`` (decoded and transformed on first use, then kept in memory)."""
+        key = (name, net.vision.image_size, self.geometry)
+        if key not in self._batches:
+            loader = image_loader(samples, eval_transform(net, self.geometry), self.batch_size, self.num_workers)
+            self._batches[key] = list(loader)
+        return self._batches[key]
 
     def _pointing_game(self, net: RadZero, device: torch.device) -> float:
         hits = [pointing_game_hit(m, s.boxes) for s, m in self._grounding_maps(net, device, self.grounding_samples)]
