@@ -1,0 +1,61 @@
+"""What every evaluation task needs: the model, the device, batching and where to write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from radzero.model import RadZero
+
+__all__ = ["EvalContext", "limit", "pick_device"]
+
+
+def pick_device(name: str | None) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; any other value is passed to ``torch.device``."""
+    if name in (None, "", "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@dataclass
+class EvalContext:
+    """Shared settings of one ``python -m radzero.eval`` run."""
+
+    net: RadZero
+    device: torch.device
+    output_dir: Path
+    batch_size: int = 32
+    num_workers: int = 0
+    geometry: str = "resize"
+    n_bootstrap: int = 1000
+    seed: int = 0
+    max_images: int | None = None
+    overlays: int = 16
+    prompt_template: str = "There is {}"
+    prompt_combine: str = "features"
+
+    def path(self, *parts: str) -> Path:
+        """``output_dir / parts``; the parent folder is created."""
+        out = self.output_dir.joinpath(*parts)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the output folder (for results.json)."""
+        try:
+            return str(Path(path).relative_to(self.output_dir))
+        except ValueError:
+            return str(path)
+
+    def geometry_for(self, spec: dict[str, Any]) -> str:
+        return str(spec.get("geometry") or self.geometry)
+
+
+def limit(samples: Sequence[Any], max_images: int | None) -> list[Any]:
+    """The first ``max_images`` samples (all when None): for smoke runs."""
+    samples = list(samples)
+    return samples[:max_images] if max_images else samples
