@@ -68,6 +68,16 @@ def export_best_model(trainer: L.Trainer, module: L.LightningModule, output_dir:
     return best or None
 
 
+def build_datamodule(cfg: DictConfig, net: Any) -> L.LightningDataModule:
+    """The configured datamodule with the model's tokenizer and the vision encoder's pixel mean / std,
+    so training images are normalised exactly as evaluation (``eval_transform``) will see them."""
+    # _convert_="all": plain containers in the hyper-parameters, so checkpoints load with weights_only=True
+    return hydra.utils.instantiate(
+        cfg.data.datamodule, tokenizer=net.tokenizer, mean=list(net.vision.mean), std=list(net.vision.std),
+        _convert_="all",
+    )
+
+
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Fit the model described by ``cfg``; returns the metrics written to ``metrics.json``."""
     from radzero.training import RadZeroLitModule
@@ -85,8 +95,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         scheduler=OmegaConf.to_container(cfg.get("scheduler") or {}, resolve=True),
         zero_shot=zero_shot,
     )
-    # _convert_="all": plain containers in the hyper-parameters, so checkpoints load with weights_only=True
-    datamodule = hydra.utils.instantiate(cfg.data.datamodule, tokenizer=module.net.tokenizer, _convert_="all")
+    datamodule = build_datamodule(cfg, module.net)
     callbacks = instantiate_group(cfg.get("callbacks"), "callbacks")
     for callback in callbacks:
         if isinstance(callback, RunSnapshot):

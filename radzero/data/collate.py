@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 
-__all__ = ["ImageTextCollate", "collate_images"]
+__all__ = ["ImageTextCollate", "collate_images", "sentence_ids"]
+
+
+def sentence_ids(sentences: Sequence[str]) -> torch.Tensor:
+    """(N,) int64 id per sentence, equal for texts equal up to case, spacing and a final full stop.
+
+    A stable hash (BLAKE2b, 64 bits), so ids agree across data-loader workers, ranks and runs; the
+    loss uses them to keep copies of one sentence from counting as each other's negatives.
+    """
+    ids = []
+    for sentence in sentences:
+        normalized = " ".join(sentence.lower().split()).rstrip(" .")
+        digest = hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest()
+        ids.append(int.from_bytes(digest, "little", signed=True))
+    return torch.tensor(ids, dtype=torch.long)
 
 
 class ImageTextCollate:
     """[{"image", "sentences", "image_id"}] ->
 
     images (B, 3, S, S) | input_ids (N, T) | attention_mask (N, T) | group (N,) long (index of
-    the image, local to the batch, each sentence belongs to) | sentences list[str] (N) |
-    image_ids list[str] (B).
+    the image, local to the batch, each sentence belongs to) | text_ids (N,) long (``sentence_ids``) |
+    sentences list[str] (N) | image_ids list[str] (B).
 
     ``tokenizer`` is any HF tokenizer, called as ``tokenizer(list_of_str, padding=True,
     truncation=True, max_length=max_length, return_tensors="pt")``. An item with zero sentences
@@ -45,6 +60,7 @@ class ImageTextCollate:
             "input_ids": tok["input_ids"],
             "attention_mask": tok["attention_mask"],
             "group": torch.tensor(group, dtype=torch.long),
+            "text_ids": sentence_ids(sentences),
             "sentences": sentences,
             "image_ids": [it["image_id"] for it in items],
         }

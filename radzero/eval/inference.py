@@ -81,5 +81,5 @@ def score_images(
         with autocast_for(device):
             tokens, grid = net.encode_image(images)  # (B, L, D)
         logits, scores = net.head(text_features, tokens.float())  # (P, B), (B, P, L)
-        maps = similarity_maps(scores, grid).float().cpu() if with_maps else None
+        maps = similarity_maps(scores, grid, net.vision.num_prefix_tokens).float().cpu() if with_maps else None
         yield ScoredBatch(batch["index"], batch["image_ids"], batch["geometry"], logits.T.float().cpu(), maps)

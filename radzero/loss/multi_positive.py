@@ -2,6 +2,11 @@
 
 ``logits`` (N, B) are VL-CABS cosines, ``group[n]`` is the image sentence n belongs to, and every
 image has at least one sentence. Everything is computed in log-space (log-sum-exp), in fp32.
+
+Optional ``text_ids`` (N,) name each sentence's text (equal ids = equal text, e.g. from
+``radzero.data.collate.sentence_ids``). With them, a pair (sentence n, image b) where b is not n's
+image but owns a sentence with the same text is a *false negative* ("There is no pneumothorax" of
+two different images): it is dropped from every softmax denominator instead of being pushed apart.
 """
 
 from __future__ import annotations
@@ -52,22 +57,45 @@ def _membership(group: Tensor, num_images: int) -> Tensor:
     return group.unsqueeze(0) == torch.arange(num_images, device=group.device).unsqueeze(1)
 
 
+def _kept_pairs(group: Tensor, text_ids: Tensor | None, num_images: int) -> Tensor | None:
+    """(N, B) bool: the pair enters the softmaxes (False for false negatives); None without ``text_ids``."""
+    if text_ids is None:
+        return None
+    check_ndim("text_ids", text_ids, 1, "(N,)")
+    if text_ids.shape[0] != group.shape[0]:
+        raise RadZeroInputError(f"text_ids has {text_ids.shape[0]} entries but there are {group.shape[0]} sentences")
+    _, text_index = torch.unique(text_ids, return_inverse=True)  # (N,) in [0, U)
+    owns_text = torch.zeros(int(text_index.max()) + 1, num_images, dtype=torch.bool, device=group.device)
+    owns_text[text_index, group] = True  # (U, B): image b has a sentence with text u
+    kept = ~owns_text[text_index]  # (N, B)
+    kept[torch.arange(group.shape[0], device=group.device), group] = True  # the true pair stays
+    return kept
+
+
 def multi_positive_nce(
-    logits: Tensor, group: Tensor, tau: Tensor | float, row_sum: bool = False, col_sum: bool = False
+    logits: Tensor,
+    group: Tensor,
+    tau: Tensor | float,
+    row_sum: bool = False,
+    col_sum: bool = False,
+    text_ids: Tensor | None = None,
 ) -> Tensor:
     """Multi-positive NCE: mean of the sentence→image (row) and image→sentence (column) terms.
 
     Default rows: -log softmax_b of each sentence's own image. Default columns (UniCLIP MP-NCE):
     each positive alone against the image's negative sentences. ``row_sum`` sums the positives of an
     image before the ratio (one term per image); ``col_sum`` is MIL-NCE (one term per image).
+    ``text_ids`` drops false negatives (same text, other image) from the denominators.
     """
     scaled, group = _prepare(logits, group, tau)  # (N, B), (N,)
     num_texts, num_images = scaled.shape
     rows = torch.arange(num_texts, device=scaled.device)
     positive = scaled[rows, group]  # (N,)
     member = _membership(group, num_images)  # (B, N)
+    kept = _kept_pairs(group, text_ids, num_images)  # (N, B) or None
+    everything = torch.ones_like(scaled, dtype=torch.bool) if kept is None else kept
 
-    row_lse = torch.logsumexp(scaled, dim=1)  # (N,)
+    row_lse = _masked_logsumexp(scaled, everything, 1)  # (N,)
     if row_sum:
         # per image: -log( Σ_{n∈b} pos[n] / Σ_{n∈b} Σ_b' E[n, b'] )
         row_loss = _masked_logsumexp(row_lse.unsqueeze(0), member, 1) - _masked_logsumexp(
@@ -79,19 +107,26 @@ def multi_positive_nce(
     columns = scaled.transpose(0, 1)  # (B, N): column b over all sentences
     if col_sum:
         # MIL-NCE per image: -log( Σ_{n∈b} E[n, b] / Σ_n E[n, b] )
-        col_loss = torch.logsumexp(columns, dim=1) - _masked_logsumexp(columns, member, 1)  # (B,)
+        col_loss = _masked_logsumexp(columns, everything.T, 1) - _masked_logsumexp(columns, member, 1)  # (B,)
     else:
-        negative_lse = _masked_logsumexp(columns, ~member, 1)  # (B,): sentences of other images
+        negative_lse = _masked_logsumexp(columns, everything.T & ~member, 1)  # (B,): sentences of other images
         col_loss = torch.logaddexp(positive, negative_lse[group]) - positive  # (N,)
     return (row_loss.mean() + col_loss.mean()) / 2
 
 
-def multi_positive_kl(logits: Tensor, group: Tensor, tau: Tensor | float) -> Tensor:
-    """mean_b KL(q_b ‖ p_b): q_b uniform over image b's sentences, p_b = softmax_n(logits[:, b] / tau)."""
+def multi_positive_kl(logits: Tensor, group: Tensor, tau: Tensor | float, text_ids: Tensor | None = None) -> Tensor:
+    """mean_b KL(q_b ‖ p_b): q_b uniform over image b's sentences, p_b = softmax_n(logits[:, b] / tau).
+
+    With ``text_ids`` the softmax p_b leaves out other images' copies of b's own texts.
+    """
     scaled, group = _prepare(logits, group, tau)  # (N, B)
     num_images = scaled.shape[1]
     member = _membership(group, num_images)  # (B, N)
-    log_p = torch.log_softmax(scaled.transpose(0, 1), dim=1)  # (B, N)
+    columns = scaled.transpose(0, 1)  # (B, N)
+    kept = _kept_pairs(group, text_ids, num_images)  # (N, B) or None
+    if kept is not None:
+        columns = columns.masked_fill(~kept.T, torch.finfo(columns.dtype).min / 4)
+    log_p = torch.log_softmax(columns, dim=1)  # (B, N)
     counts = member.sum(dim=1).to(scaled.dtype)  # (B,)
     mean_log_p_own = (log_p * member).sum(dim=1) / counts  # (B,)
     kl = -torch.log(counts) - mean_log_p_own  # Σ_n q log q - Σ_n q log p

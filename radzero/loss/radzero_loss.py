@@ -16,13 +16,19 @@ class RadZeroLoss(nn.Module):
         self.row_sum = row_sum
         self.col_sum = col_sum
 
-    def forward(self, logits: Tensor, group: Tensor, tau: Tensor) -> dict[str, Tensor]:
-        """Global logits (N, B) and group (N,) → {"loss", "nce", "kl"(when weighted)}."""
-        nce = multi_positive_nce(logits, group, tau, row_sum=self.row_sum, col_sum=self.col_sum)
+    def forward(
+        self, logits: Tensor, group: Tensor, tau: Tensor, text_ids: Tensor | None = None
+    ) -> dict[str, Tensor]:
+        """Global logits (N, B), group (N,) and optional text_ids (N,) → {"loss", "nce", "kl"(when weighted)}.
+
+        ``text_ids`` (equal id = equal sentence text) keeps other images' copies of a sentence out of
+        its negatives; None is the paper's loss.
+        """
+        nce = multi_positive_nce(logits, group, tau, row_sum=self.row_sum, col_sum=self.col_sum, text_ids=text_ids)
         losses = {"nce": nce}
         total = nce
         if self.kl_weight:
-            kl = multi_positive_kl(logits, group, tau)
+            kl = multi_positive_kl(logits, group, tau, text_ids=text_ids)
             losses["kl"] = kl
             total = total + self.kl_weight * kl
         losses["loss"] = total

@@ -44,6 +44,8 @@ class RadZeroConfig:
     kl_weight: float = 0.0
     row_sum: bool = False
     col_sum: bool = False
+    # leave other images' copies of a sentence out of its negatives (needs text_ids); off = the paper's loss
+    mask_duplicate_texts: bool = False
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RadZeroConfig:
@@ -101,14 +103,28 @@ class RadZero(nn.Module):
         return self.head.tau
 
     def encode_image(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
-        """(B, 3, H, W) → layer-normed tokens (B, 1 + h*w, D) and the patch grid (h, w)."""
+        """(B, 3, H, W) → layer-normed tokens (B, P + h*w, D) and the patch grid (h, w).
+
+        P = ``vision.num_prefix_tokens`` (1 for a CLS token, 0 for a patch-only encoder)."""
         tokens, grid = self.vision(images)
         tokens = self.vision_proj(self.align(tokens))
         return self.head.norm(tokens), grid
 
     def encode_text(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
-        """(N, T) token ids → layer-normed sentence features (N, D)."""
-        return self.head.norm(self.text_proj(self.text(input_ids, attention_mask)))
+        """(N, T) token ids → layer-normed sentence features (N, D).
+
+        Repeated sentences (identical token rows, e.g. "There is no pneumothorax" of many images) run
+        through the text encoder once; their copies share the features and sum their gradients
+        (in training mode they also share one dropout mask).
+        """
+        rows = torch.cat([input_ids, attention_mask.to(input_ids.dtype)], dim=1)  # (N, 2T)
+        unique_rows, inverse = torch.unique(rows, dim=0, return_inverse=True)  # (U, 2T), (N,)
+        if unique_rows.shape[0] == rows.shape[0]:
+            return self.head.norm(self.text_proj(self.text(input_ids, attention_mask)))
+        length = input_ids.shape[1]
+        unique_ids, unique_mask = unique_rows[:, :length], unique_rows[:, length:].to(attention_mask.dtype)
+        features = self.head.norm(self.text_proj(self.text(unique_ids, unique_mask)))  # (U, D)
+        return features[inverse]  # (N, D)
 
     def tokenize(self, sentences: list[str]) -> dict[str, Tensor]:
         """Tokenize sentences with the text encoder's tokenizer (padding + truncation)."""
@@ -123,21 +139,26 @@ class RadZero(nn.Module):
         attention_mask: Tensor,
         group: Tensor | None = None,
         return_maps: bool = False,
+        text_ids: Tensor | None = None,
     ) -> RadZeroOutput:
         """Logits of every sentence against every image; losses when ``group`` is given.
 
         With ``group`` (training/validation) text features and logits are gathered across ranks
         (ragged) so the loss sees the global batch. With ``return_maps`` the local similarity maps
-        (B, N, h, w) are returned too (reference VL-CABS).
+        (B, N, h, w) are returned too (reference VL-CABS). ``text_ids`` (N,) are used by the loss
+        only when ``config.mask_duplicate_texts`` is on.
         """
+        if not self.config.mask_duplicate_texts:
+            text_ids = None
         tokens, grid = self.encode_image(images)  # (B, L, D)
         text = self.encode_text(input_ids, attention_mask)  # (N, D)
         tau = self.tau
         if return_maps:
             logits, scores = self.head(text, tokens)  # (N, B), (B, N, L)
-            output = RadZeroOutput(logits=logits, tau=tau, maps=similarity_maps(scores, grid))
+            maps = similarity_maps(scores, grid, self.vision.num_prefix_tokens)  # (B, N, h, w)
+            output = RadZeroOutput(logits=logits, tau=tau, maps=maps)
             if group is not None:
-                output.losses = self.loss(logits, group, tau)
+                output.losses = self.loss(logits, group, tau, text_ids)
                 output.group = group
             return output
         if group is None:
@@ -149,7 +170,9 @@ class RadZero(nn.Module):
             global_text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size
         )  # (N_global, B)
         logits = ragged_all_gather(local_logits, dim=1)  # (N_global, B_global)
-        return RadZeroOutput(logits=logits, tau=tau, losses=self.loss(logits, global_group, tau), group=global_group)
+        global_text_ids = None if text_ids is None else ragged_all_gather(text_ids, dim=0)  # (N_global,)
+        losses = self.loss(logits, global_group, tau, global_text_ids)
+        return RadZeroOutput(logits=logits, tau=tau, losses=losses, group=global_group)
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         """Parameters the optimizer should see (frozen encoder excluded)."""

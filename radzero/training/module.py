@@ -44,7 +44,10 @@ class RadZeroLitModule(LightningModule):
         self.zero_shot = zero_shot
 
     def forward(self, batch: dict[str, Any]):
-        return self.net(batch["images"], batch["input_ids"], batch["attention_mask"], group=batch["group"])
+        return self.net(
+            batch["images"], batch["input_ids"], batch["attention_mask"], group=batch["group"],
+            text_ids=batch.get("text_ids"),
+        )
 
     def _stop(self, stage: str, what: str, batch: dict[str, Any]) -> NonFiniteLossError:
         return NonFiniteLossError(

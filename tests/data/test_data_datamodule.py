@@ -52,6 +52,9 @@ def test_collate_shapes_and_groups(samples, tokenizer):
     assert batch["group"].dtype == torch.long
     assert batch["group"].tolist() == [0, 1, 1, 2, 2, 2, 3, 3, 3, 3]
     assert batch["image_ids"] == ["img0", "img1", "img2", "img3"]
+    assert batch["text_ids"].shape == (n,) and batch["text_ids"].dtype == torch.long
+    same_text = [[a == b for b in batch["sentences"]] for a in batch["sentences"]]
+    assert ((batch["text_ids"][:, None] == batch["text_ids"][None, :]).tolist()) == same_text
     for s, g in zip(batch["sentences"], batch["group"].tolist()):
         assert s in samples[g].sentences
     # tokens decode back to the sentence (tiny vocab covers every word)

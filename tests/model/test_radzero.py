@@ -92,3 +92,67 @@ def test_bad_input_errors(model):
     nan_images[0, 0, 0, 0] = float("nan")
     with pytest.raises(RadZeroInputError, match="non-finite"):
         model(nan_images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 1]))
+
+
+def test_repeated_sentences_are_encoded_once_with_the_same_features_and_gradients():
+    torch.manual_seed(3)
+    model = RadZero(tiny_config()).train()  # dropout 0 in the tiny config: encoding is deterministic
+    sentences = ["There is no pneumothorax", "There is cardiomegaly", "There is no pneumothorax",
+                 "There is small left pleural effusion", "There is no pneumothorax"]
+    tokens = model.tokenize(sentences)
+    calls = []
+    hook = model.text.register_forward_hook(lambda module, args, out: calls.append(args[0].shape[0]))
+    features = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
+    hook.remove()
+    assert calls == [3]  # three distinct sentences went through the encoder
+    # independent reference: every sentence on its own
+    reference = torch.cat([model.encode_text(**model.tokenize([s])) for s in sentences])
+    torch.testing.assert_close(features, reference, atol=1e-5, rtol=1e-5)
+    weights = torch.randn_like(features)
+    (features * weights).sum().backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+    (reference * weights).sum().backward()
+    for name, param in model.named_parameters():
+        if name in grads:
+            torch.testing.assert_close(grads[name], param.grad, atol=1e-5, rtol=1e-4)
+
+
+def test_mask_duplicate_texts_changes_the_loss_only_when_enabled():
+    torch.manual_seed(4)
+    images = torch.randn(3, 3, 32, 32)
+    sentences = ["There is no pneumothorax", "There is no pneumothorax", "There is cardiomegaly",
+                 "There is no pneumothorax"]
+    group = torch.tensor([0, 1, 1, 2])
+    from radzero.data.collate import sentence_ids
+    from radzero.loss import multi_positive_nce
+
+    losses = {}
+    for mask in (False, True):
+        torch.manual_seed(5)
+        model = RadZero(tiny_config(mask_duplicate_texts=mask)).eval()
+        tokens = model.tokenize(sentences)
+        with torch.no_grad():
+            out = model(images, tokens["input_ids"], tokens["attention_mask"], group=group,
+                        text_ids=sentence_ids(sentences))
+        text_ids = sentence_ids(sentences) if mask else None
+        expected = multi_positive_nce(out.logits, group, out.tau, text_ids=text_ids)
+        assert float(out.losses["nce"]) == pytest.approx(float(expected), abs=1e-6)
+        losses[mask] = float(out.losses["nce"])
+    assert losses[True] != pytest.approx(losses[False])
+
+
+def test_small_vit_without_class_token_gives_patch_only_tokens_and_full_maps():
+    torch.manual_seed(6)
+    vision = {"name": "small_vit", "image_size": 32, "frozen": False, "patch_size": 8, "width": 32, "depth": 1,
+              "heads": 2, "class_token": False}
+    model = RadZero(tiny_config(vision=vision)).eval()
+    assert model.vision.num_prefix_tokens == 0
+    images, tokens = _inputs(model)
+    with torch.no_grad():
+        out = model(images, tokens["input_ids"], tokens["attention_mask"], return_maps=True)
+        image_tokens, grid = model.encode_image(images)
+        text = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
+        _, scores = vlcabs(text, image_tokens, model.tau)
+    assert image_tokens.shape[1] == 16 and grid == (4, 4)
+    torch.testing.assert_close(out.maps.flatten(2), scores)  # every column is a patch

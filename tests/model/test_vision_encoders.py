@@ -176,6 +176,25 @@ def test_small_vit_shapes_and_grayscale():
     assert enc.image_size == 64 and enc.frozen is False
 
 
+def test_small_vit_conv_stem_keeps_the_token_grid_and_trains():
+    from radzero.model.vision.small_vit import conv_stem
+
+    enc = build_vision_encoder("small_vit", image_size=64, frozen=False, patch_size=16, width=32, depth=1,
+                               heads=2, stem="conv")
+    convs = [m for m in enc.backbone.patch_embed.proj.modules() if isinstance(m, nn.Conv2d)]
+    assert [c.stride for c in convs] == [(2, 2)] * 4 + [(1, 1)]  # log2(16) stride-2 3x3 convs, then 1x1
+    tokens, grid = enc(torch.randn(3, 1, 64, 64))
+    assert grid == (4, 4) and tokens.shape == (3, 17, 32)
+    tokens.mean().backward()
+    assert all(p.grad is not None for p in enc.parameters() if p.requires_grad)
+    assert conv_stem(3, 64, 8)(torch.randn(1, 3, 40, 48)).shape == (1, 64, 5, 6)
+    with pytest.raises(ValueError, match="power-of-two"):
+        conv_stem(3, 32, 14)
+    with pytest.raises(ValueError, match="stem must be"):
+        build_vision_encoder("small_vit", image_size=64, frozen=False, patch_size=16, width=32, depth=1, heads=2,
+                             stem="resnet")
+
+
 # ---------------------------------------------------------------- frozen / trainable
 
 

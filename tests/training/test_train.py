@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
-from omegaconf import open_dict
+from omegaconf import OmegaConf, open_dict
 from safetensors.torch import load_file
 
 from radzero.train import train
@@ -21,6 +22,23 @@ def test_fast_dev_run_default(tmp_path, phantom_cache):
     result = train(cfg)
     assert result["global_step"] == 1
     assert torch.isfinite(torch.tensor(result["metrics"]["train/loss"]))
+
+
+def test_training_images_are_normalised_like_evaluation_images(tmp_path, phantom_cache):
+    """The datamodule takes the vision encoder's mean / std, so train-time and eval-time tensors agree."""
+    from radzero.eval.inference import eval_transform
+    from radzero.train import build_datamodule
+    from radzero.training import RadZeroLitModule
+
+    cfg = compose_train([], tmp_path, phantom_cache)
+    module = RadZeroLitModule(net=dict(OmegaConf.to_container(cfg.model, resolve=True)))
+    datamodule = build_datamodule(cfg, module.net)
+    image = np.random.default_rng(0).random((48, 40), dtype=np.float32)  # portrait, values in [0, 1]
+    train_side = datamodule._transform(train=False)(image)[0]
+    eval_side = eval_transform(module.net, cfg.data.datamodule.geometry)(image)[0]
+    torch.testing.assert_close(train_side, eval_side)
+    # (0.5, 0.5) for the small ViT, not the ImageNet default of the datamodule
+    assert float(train_side.min()) >= -1.0 and float(train_side.max()) <= 1.0
 
 
 def test_one_epoch_writes_metrics_model_snapshot_and_overlays(tmp_path, phantom_cache):
@@ -49,6 +67,9 @@ DETERMINISTIC = ["data.datamodule.augment=null", "trainer.deterministic=true", "
 def test_resume_reproduces_uninterrupted_run(tmp_path, phantom_cache):
     full = tmp_path / "full"
     train(compose_train([*DETERMINISTIC, "trainer.max_epochs=3"], full, phantom_cache))
+    # last.ckpt holds the final step even when the last epochs were not among the top-k by val loss
+    full_state = torch.load(full / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert full_state["global_step"] == 3 * 6
     # the same run crashes in its second epoch (step 8) after last.ckpt was written at the end of epoch 1 ...
     part = tmp_path / "part"
     crash = ["+callbacks.crash._target_=training.crash.CrashAtStep", "+callbacks.crash.step=8"]

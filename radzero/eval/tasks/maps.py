@@ -60,7 +60,8 @@ def open_vocabulary_maps(
     with autocast_for(ctx.device):
         tokens, grid = ctx.net.encode_image(tensor[None].to(ctx.device))  # (1, L, D)
     logits, scores = ctx.net.head(features, tokens.float())  # (P, 1), (1, P, L)
-    maps = map_to_original(similarity_maps(scores, grid)[0].float().cpu(), geometry)  # (P, H, W) = cos / tau
+    patch_scores = similarity_maps(scores, grid, ctx.net.vision.num_prefix_tokens)[0]  # (P, h, w)
+    maps = map_to_original(patch_scores.float().cpu(), geometry)  # (P, H, W) = cos / tau
     tau = float(ctx.net.tau.detach())
     entries = []
     for k, prompt in enumerate(prompts):

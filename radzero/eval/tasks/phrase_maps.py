@@ -62,7 +62,8 @@ def phrase_maps(
             members = by_image[image_id]
             rows = torch.tensor([text_index[prompts[i]] for i in members], device=features.device)
             logits, scores = net.head(features[rows], tokens[row : row + 1])  # (k, 1), (1, k, L)
-            cosines = similarity_maps(scores, grid)[0].float().cpu() * tau  # (k, h, w)
+            prefix = net.vision.num_prefix_tokens
+            cosines = similarity_maps(scores, grid, prefix)[0].float().cpu() * tau  # (k, h, w)
             params = batch["geometry"][row]
             originals = map_to_original(cosines.numpy(), params)  # (k, H, W)
             for k, i in enumerate(members):

@@ -1,4 +1,4 @@
-"""Vision encoders: images (B, 3, H, W) -> tokens (B, 1 + h*w, D) and grid (h, w)."""
+"""Vision encoders: images (B, 3, H, W) -> tokens (B, P + h*w, D) (P prefix tokens: CLS or none) and grid (h, w)."""
 
 from radzero.model.vision.base import VisionEncoder
 from radzero.model.vision.biomedclip import BiomedCLIPVisionEncoder

@@ -16,7 +16,7 @@ OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 class VisionEncoder(nn.Module):
     """Image -> [CLS + patch] tokens.
 
-    forward(images (B, 3, H, W)) -> (tokens (B, 1 + h*w, D), grid (h, w)),  h = H // patch_size, w = W // patch_size.
+    forward(images (B, 3, H, W)) -> (tokens (B, P + h*w, D), grid (h, w)), P = num_prefix_tokens, h = H // patch_size.
     Tokens are row-major over the patch grid after the CLS token. A (B, 1, H, W) grayscale batch is
     repeated to 3 channels. H and W must be multiples of `patch_size`; backends with a fixed-size
     pos-embed (biomedclip, small_vit) also require H == W == image_size.

@@ -2,13 +2,37 @@
 
 Input is a grayscale radiograph repeated to 3 channels (a (B, 1, H, W) batch is repeated by the base
 class); normalisation mean = std = 0.5. Tokens = `forward_features` (CLS + patches after the final norm).
+
+``stem="conv"`` replaces the one-step patch projection by a stack of 3x3 stride-2 convolutions
+("Early convolutions help transformers see better", Xiao et al. 2021): same token grid, but a ViT
+trained from scratch on a few thousand images converges far faster. ``class_token=False`` leaves
+out the CLS token, so VL-CABS can only attend to patch tokens (a from-scratch model otherwise tends to
+route the match through CLS, and its patch similarity maps carry no location).
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
+from torch import nn
 
 from radzero.model.vision.base import VisionEncoder
+
+
+def conv_stem(in_chans: int, width: int, patch_size: int) -> nn.Sequential:
+    """(B, C, H, W) → (B, width, H / patch, W / patch): log2(patch) conv3x3-s2-BN-ReLU, then a 1x1 projection."""
+    steps = int(math.log2(patch_size))
+    if 2**steps != patch_size:
+        raise ValueError(f"a conv stem needs a power-of-two patch_size, got {patch_size}")
+    layers: list[nn.Module] = []
+    channels = in_chans
+    for step in range(steps):
+        out = max(width // 2 ** (steps - 1 - step), 16)  # channels double up to the width
+        layers += [nn.Conv2d(channels, out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU()]
+        channels = out
+    layers.append(nn.Conv2d(channels, width, 1))
+    return nn.Sequential(*layers)
 
 
 class SmallViTEncoder(VisionEncoder):
@@ -23,6 +47,8 @@ class SmallViTEncoder(VisionEncoder):
         depth: int = 2,
         heads: int = 4,
         mlp_ratio: float = 4.0,
+        stem: str = "patch",
+        class_token: bool = True,
         mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
         std: tuple[float, float, float] = (0.5, 0.5, 0.5),
     ) -> None:
@@ -41,8 +67,12 @@ class SmallViTEncoder(VisionEncoder):
             mlp_ratio=mlp_ratio,
             num_classes=0,
             global_pool="",
-            class_token=True,
+            class_token=class_token,
         )
+        if stem == "conv":
+            vit.patch_embed.proj = conv_stem(3, width, patch_size)  # the token grid stays (H / p, W / p)
+        elif stem != "patch":
+            raise ValueError(f"small_vit stem must be 'patch' or 'conv', got {stem!r}")
         super().__init__(
             vit,
             embed_dim=width,
@@ -52,6 +82,7 @@ class SmallViTEncoder(VisionEncoder):
             std=std,
             frozen=frozen,
         )
+        self.num_prefix_tokens = 1 if class_token else 0
 
     def forward_tokens(self, images: torch.Tensor) -> torch.Tensor:
         return self.backbone.forward_features(images)
