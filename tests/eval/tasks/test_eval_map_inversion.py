@@ -34,6 +34,7 @@ class _Vision:
     image_size = S
     mean = (0.5, 0.5, 0.5)
     std = (0.25, 0.25, 0.25)
+    num_prefix_tokens = 1  # the stub tokens are CLS + patches, like VisionEncoder
 
 
 class StubNet(nn.Module):
