@@ -66,7 +66,8 @@ class GroundingSample:
     split: str | None = None
 
     def mask(self) -> np.ndarray:
-        """(H, W) bool union of the boxes (pixel-centre rule, see ``boxes_to_mask``)."""
+        """(H, W) bool union of the boxes, pixel-centre rule (``boxes_to_mask`` below); the grounding
+        metrics use the edges-inclusive rule of ``radzero.eval.metrics.pointing`` instead."""
         if self.original_size is None:
             raise ValueError(f"{self.image_id}: original_size unknown, cannot rasterise boxes")
         return boxes_to_mask(self.boxes, self.original_size)

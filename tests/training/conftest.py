@@ -22,7 +22,7 @@ TINY_PHANTOM = [
 TINY_MODEL = [
     "model.vision.image_size=32", "model.vision.patch_size=8", "model.vision.width=32", "model.vision.depth=1",
     "model.vision.heads=2", "model.text.hidden=32", "model.text.layers=1", "model.text.heads=2",
-    "model.text.dropout=0.0", "model.align_depth=1", "model.align_heads=2",
+    "model.text.dropout=0.0", "model.align_depth=1", "model.align_heads=2", "model.embed_dim=null",
 ]
 FAST_DATA = ["data.datamodule.global_batch_size=4", "data.datamodule.num_workers=0",
              "data.datamodule.persistent_workers=false", "callbacks.similarity_overlays.num_images=1"]

@@ -32,7 +32,7 @@ from .spec import (
 )
 
 GENERATOR = "radzero.data.phantom"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 DEFAULTS: dict = {
     "n_train": 2000,  # MIMIC training studies

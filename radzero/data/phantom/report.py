@@ -41,6 +41,23 @@ _INDICATIONS = (
 _TECHNIQUE = ("PA and lateral views of the chest.", "Portable AP chest radiograph.", "Chest PA and lateral.")
 
 
+# Real impressions often restate a finding without its location or grade ("Pleural effusion.",
+# "Atelectasis."), and the LLM extraction then adds a plain sentence ("There is pleural effusion")
+# beside the located one from FINDINGS. Share of confident findings whose impression does that:
+GENERIC_IMPRESSION_P = 0.4
+
+
+def _impress(rep: "_Report", rng: np.random.Generator, specific: str, generic: str, generic_phrase: str) -> None:
+    """Append the impression for one finding: the specific wording, or (sometimes) a plain one
+    together with its plain finding sentence."""
+    if rng.random() < GENERIC_IMPRESSION_P:
+        rep.impression.append(generic)
+        if generic_phrase not in rep.key_phrases:
+            rep.key_phrases.append(generic_phrase)
+    else:
+        rep.impression.append(specific)
+
+
 def _pick(rng: np.random.Generator, options):
     return options[int(rng.integers(0, len(options)))]
 
@@ -94,7 +111,10 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             )))
             rep.key_phrases.append(_pick(rng, (f"There is {cs} cardiomegaly", "There is cardiomegaly",
                                               "There is enlarged cardiac silhouette")))
-        rep.impression.append(_cap(f"{cs} cardiomegaly{imp_chg}."))
+        if unc:
+            rep.impression.append(_cap(f"{cs} cardiomegaly{imp_chg}."))
+        else:
+            _impress(rep, rng, _cap(f"{cs} cardiomegaly{imp_chg}."), "Cardiomegaly.", "There is cardiomegaly")
         rep.label("Cardiomegaly", val)
         if rng.random() < 0.5:
             rep.label("Enlarged Cardiomediastinum", val)
@@ -125,7 +145,11 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
                 )))
                 rep.key_phrases.append(_pick(rng, (f"There is {sev} {side} pleural effusion",
                                                   f"There is pleural effusion of {side} side")))
-        rep.impression.append(_cap(f"{sev} {side} pleural effusion{plural}{imp_chg}."))
+        if unc:
+            rep.impression.append(_cap(f"{sev} {side} pleural effusion{plural}{imp_chg}."))
+        else:
+            _impress(rep, rng, _cap(f"{sev} {side} pleural effusion{plural}{imp_chg}."),
+                     f"Pleural effusion{plural}.", "There is pleural effusion")
         rep.label("Pleural Effusion", val)
         text = "bilateral pleural effusions" if side == "bilateral" else _pick(
             rng, (f"{sev} {side} pleural effusion", f"{side} pleural effusion", f"{side} effusion"))
@@ -135,7 +159,8 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
         if side == "bilateral":
             rep.findings.append(f"There are {new}{sev} bilateral pneumothoraces{suffix}.")
             rep.key_phrases += [f"There is {sev} right pneumothorax", f"There is {sev} left pneumothorax"]
-            rep.impression.append(_cap(f"{sev} bilateral pneumothoraces{imp_chg}."))
+            _impress(rep, rng, _cap(f"{sev} bilateral pneumothoraces{imp_chg}."), "Pneumothoraces.",
+                     "There is pneumothorax")
             text = "bilateral pneumothoraces"
         else:
             apical = _pick(rng, ("", "apical "))
@@ -147,7 +172,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             rep.key_phrases.append(_pick(rng, (f"There is {sev} {side} pneumothorax",
                                               f"There is pneumothorax of {side} lung",
                                               f"There is {side} {apical}pneumothorax")))
-            rep.impression.append(_cap(f"{sev} {side} pneumothorax{imp_chg}."))
+            _impress(rep, rng, _cap(f"{sev} {side} pneumothorax{imp_chg}."), "Pneumothorax.", "There is pneumothorax")
             text = _pick(rng, (f"{sev} {side} pneumothorax", f"{side} {apical}pneumothorax", f"{side} pneumothorax"))
         rep.label("Pneumothorax", 1.0)
         return _clean(text), "Pneumothorax"
@@ -183,7 +208,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             if certain:
                 rep.findings.append("Findings are consistent with pneumonia.")
                 rep.key_phrases.append(f"There is pneumonia of {loc}")
-                rep.impression.append(_cap(f"{loc} pneumonia{imp_chg}."))
+                _impress(rep, rng, _cap(f"{loc} pneumonia{imp_chg}."), "Pneumonia.", "There is pneumonia")
             else:
                 rep.findings.append(_pick(rng, ("This may represent pneumonia.", "Findings are concerning for pneumonia.")))
                 rep.key_phrases.append(f"There may be pneumonia of {loc}")
@@ -191,7 +216,10 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             rep.label("Pneumonia", 1.0 if certain else -1.0)
             return _pick(rng, (f"{loc} pneumonia", f"consolidation in the {loc} concerning for pneumonia",
                                f"{loc} consolidation")), "Pneumonia"
-        rep.impression.append(_cap(f"{loc} consolidation{imp_chg}."))
+        if unc:
+            rep.impression.append(_cap(f"{loc} consolidation{imp_chg}."))
+        else:
+            _impress(rep, rng, _cap(f"{loc} consolidation{imp_chg}."), "Consolidation.", "There is consolidation")
         return _pick(rng, (f"{loc} consolidation", f"consolidation in the {loc}", f"{adj} {loc} consolidation")), "Consolidation"
 
     if kind in ("nodule", "mass"):
@@ -211,7 +239,8 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
                 f"{_cap(_clean(new + 'well-circumscribed'))} {kind} projects over the {loc}, measuring {size}{suffix}.",
             )))
             rep.key_phrases.append(_pick(rng, (f"There is {kind} of {loc}", f"There is {size} {kind} in {loc}")))
-            rep.impression.append(_cap(f"{size} {loc} {kind}{imp_chg}. Recommend chest CT for further evaluation."))
+            _impress(rep, rng, _cap(f"{size} {loc} {kind}{imp_chg}. Recommend chest CT for further evaluation."),
+                     f"Pulmonary {kind}. Recommend chest CT for further evaluation.", f"There is pulmonary {kind}")
             rep.label("Lung Lesion", 1.0)
         return f"{loc} {kind}", ""
 
@@ -230,7 +259,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             rep.findings.append(_pick(rng, (f"There is {new}{adj} bibasilar atelectasis{suffix}.",
                                             f"{_cap(_clean(new + adj))} bibasilar atelectasis is present{suffix}.")))
             rep.key_phrases.append(_pick(rng, ("There is bibasilar atelectasis", f"There is {adj} bibasilar atelectasis")))
-            rep.impression.append(_cap(f"{adj} bibasilar atelectasis{imp_chg}."))
+            _impress(rep, rng, _cap(f"{adj} bibasilar atelectasis{imp_chg}."), "Atelectasis.", "There is atelectasis")
             text = _pick(rng, ("bibasilar atelectasis", f"{adj} bibasilar atelectasis"))
         else:
             rep.findings.append(_pick(rng, (
@@ -240,7 +269,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             )))
             rep.key_phrases.append(_pick(rng, (f"There is {side} basilar atelectasis",
                                               f"There is atelectasis of {side} lung base")))
-            rep.impression.append(_cap(f"{side} basilar atelectasis{imp_chg}."))
+            _impress(rep, rng, _cap(f"{side} basilar atelectasis{imp_chg}."), "Atelectasis.", "There is atelectasis")
             text = _pick(rng, (f"{side} basilar atelectasis", f"{adj} {side} basilar atelectasis",
                                f"plate-like atelectasis at the {side} lung base"))
         rep.label("Atelectasis", 1.0)
@@ -261,7 +290,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             )))
             rep.key_phrases.append(_pick(rng, (f"There is {es} pulmonary edema", "There is pulmonary edema",
                                               "There is perihilar pulmonary edema")))
-            rep.impression.append(_cap(f"{es} pulmonary edema{imp_chg}."))
+            _impress(rep, rng, _cap(f"{es} pulmonary edema{imp_chg}."), "Pulmonary edema.", "There is pulmonary edema")
             rep.label("Edema", 1.0)
         if rng.random() < 0.5:
             rep.label("Lung Opacity", 1.0)

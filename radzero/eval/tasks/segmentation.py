@@ -10,7 +10,8 @@ prediction. Everything streams through ``DiceAccumulator`` one image at a time: 
 
 Dataset config keys (``benchmark.segmentation.<name>``): ``prompt``; ``test.samples`` and
 ``validation.samples`` (reader configs returning SegmentationSamples; ``validation: null`` ->
-only the oracle is reported); ``geometry``; ``pixel_auroc_ci_bins`` (default 256).
+only the oracle is reported); ``geometry``; ``pixel_auroc_bins`` (bins over the cosine in [-1, 1]
+for the pixel AUROC and its CI, default 2000; see ``pixel_auroc_ci``).
 """
 
 from __future__ import annotations
@@ -53,11 +54,12 @@ def accumulate_split(
 ) -> DiceAccumulator:
     """Stream every image's probability map (original resolution) into a DiceAccumulator.
 
-    ``histograms``: per-image pixel histograms for the pixel-AUROC CI; ``image_rows``: a list that
+    ``histograms``: per-image cosine histograms for the pixel AUROC and its CI; ``image_rows``: a list that
     receives one summary dict per image (id, positive, gt pixels, max probability).
     """
     accumulator = DiceAccumulator()
     loader = image_loader(samples, eval_transform(net, geometry), batch_size, num_workers)
+    tau = float(net.tau.detach())
     for batch in score_images(net, text_features, loader, device, with_maps=True):
         for row, index in enumerate(batch.index.tolist()):
             sample = samples[index]
@@ -67,7 +69,7 @@ def accumulate_split(
             accumulator.update(prob, gt, key=sample.image_id)
             valid = ~np.isnan(prob)
             if histograms is not None:
-                histograms.update(prob[valid], gt[valid])
+                histograms.update(scores.numpy()[valid] * tau, gt[valid])  # cosines
             if image_rows is not None:
                 image_rows.append({"image_id": sample.image_id, "positive": bool(gt.any()),
                                    "gt_pixels": int(gt.sum()), "max_prob": float(prob[valid].max())})
@@ -92,7 +94,7 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
     geometry = ctx.geometry_for(spec)
     run = dict(device=ctx.device, geometry=geometry, batch_size=ctx.batch_size, num_workers=ctx.num_workers)
     val_acc = accumulate_split(ctx.net, validation, features, **run) if validation else None
-    histograms = PixelAUROCBootstrap(int(spec.get("pixel_auroc_ci_bins", 256)))
+    histograms = PixelAUROCBootstrap(int(spec.get("pixel_auroc_bins", 2000)))
     rows: list[dict[str, Any]] = []
     test_acc = accumulate_split(ctx.net, test, features, **run, histograms=histograms, image_rows=rows)
     entry = _summarise(ctx, test_acc, val_acc, histograms, rows)
@@ -142,9 +144,8 @@ def _summarise(
         else:
             metrics[f"specificity{suffix}"] = undefined_metric("no negative test image", 0, label)
         _fill_rows(rows, test, thr, "dice" + suffix, "empty_at_" + ("threshold" if not suffix else "oracle_threshold"))
-    auroc = test.pixel_auroc()
-    metrics["pixel_auroc"] = headline(auroc, histograms.ci(**boot), test.n_positive + test.n_negative,
-                                      label="all valid test pixels")
+    metrics["pixel_auroc"] = headline(histograms.value(), histograms.ci(**boot), test.n_positive + test.n_negative,
+                                      label=f"all valid test pixels, cosines in {histograms.n_bins} bins")
     return {"metrics": metrics, "thresholds": thresholds, "counts": counts,
             "mean_dice_by_threshold": {"thresholds": test.thresholds.tolist(), "test": test.mean_dice().tolist(),
                                        **({"validation": val.mean_dice().tolist()} if val else {})}}

@@ -14,9 +14,9 @@ from radzero.data.readers import read_rsna, read_siim
 from radzero.data.transforms.geometry import map_to_original
 from radzero.eval.inference import eval_transform
 from radzero.eval.metrics import resample_indices
-from radzero.eval.metrics.binned_auroc import score_bins
+from radzero.utils.checks import RadZeroInputError
 from radzero.eval.tasks.context import EvalContext
-from radzero.eval.tasks.pixel_auroc_ci import PixelAUROCBootstrap, _auroc_rows
+from radzero.eval.tasks.pixel_auroc_ci import PixelAUROCBootstrap, cosine_bins
 from radzero.eval.tasks.segmentation import evaluate_segmentation
 from eval.tasks.eval_helpers import tiny_model
 
@@ -111,7 +111,7 @@ def test_pixel_auroc_bootstrap_matches_sklearn_per_resample():
     images = []
     for _ in range(7):
         y = rng.random(300) < rng.uniform(0.05, 0.4)
-        s = np.clip(0.5 + 0.15 * y + 0.2 * rng.normal(size=300), 0, 1)
+        s = np.clip(0.2 + 0.15 * y + 0.2 * rng.normal(size=300), -1, 1)  # cosines
         images.append((s, y))
     boot = PixelAUROCBootstrap(n_bins=64)
     for s, y in images:
@@ -119,16 +119,36 @@ def test_pixel_auroc_bootstrap_matches_sklearn_per_resample():
     indices = resample_indices(len(images), 20, seed=4)
     expected = []
     for row in indices:
-        s = np.concatenate([score_bins(images[i][0], 64) for i in row])
+        s = np.concatenate([cosine_bins(images[i][0], 64) for i in row])
         y = np.concatenate([images[i][1] for i in row])
         expected.append(roc_auc_score(y, s))
     lo, hi = boot.ci(n_resamples=20, seed=4)
     assert (lo, hi) == pytest.approx(tuple(np.quantile(expected, [0.025, 0.975])))
-    pos = np.stack([np.bincount(score_bins(s[y], 64), minlength=64) for s, y in images]).sum(0)[None]
-    neg = np.stack([np.bincount(score_bins(s[~y], 64), minlength=64) for s, y in images]).sum(0)[None]
-    all_s = np.concatenate([score_bins(s, 64) for s, _ in images])
+    all_s = np.concatenate([cosine_bins(s, 64) for s, _ in images])
     all_y = np.concatenate([y for _, y in images])
-    assert _auroc_rows(pos.astype(float), neg.astype(float))[0] == pytest.approx(roc_auc_score(all_y, all_s))
+    assert boot.value() == pytest.approx(roc_auc_score(all_y, all_s))
+    # brute-force bins: floor((cos + 1) / 2 * n_bins), the top edge in the last bin
+    assert cosine_bins(np.array([-1.0, -0.999, 0.0, 0.99, 1.0]), 64).tolist() == [0, 0, 32, 63, 63]
+
+
+def test_pixel_auroc_keeps_the_ranking_of_saturated_probabilities():
+    """Cosines 0.30-0.45 at tau 0.07 are all sigmoid > 0.98: the cosine bins still rank them."""
+    rng = np.random.default_rng(1)
+    boot = PixelAUROCBootstrap()
+    all_s, all_y = [], []
+    for _ in range(40):
+        y = rng.random(500) < 0.2
+        s = 0.3 + 0.1 * rng.random(500) + 0.05 * y
+        boot.update(s, y)
+        all_s.append(s)
+        all_y.append(y)
+    exact = roc_auc_score(np.concatenate(all_y), np.concatenate(all_s))
+    assert exact > 0.85
+    assert boot.value() == pytest.approx(exact, abs=0.005)
+    lo, hi = boot.ci(n_resamples=200, seed=0)
+    assert lo <= boot.value() <= hi
+    with pytest.raises(RadZeroInputError, match="cosines"):
+        boot.update(np.array([1.5]), np.array([True]))
 
 
 def test_test_split_without_positives_keeps_specificity(tmp_path, eval_phantom_root):
