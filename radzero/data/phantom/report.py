@@ -47,10 +47,11 @@ _TECHNIQUE = ("PA and lateral views of the chest.", "Portable AP chest radiograp
 GENERIC_IMPRESSION_P = 0.4
 
 
-def _impress(rep: "_Report", rng: np.random.Generator, specific: str, generic: str, generic_phrase: str) -> None:
-    """Append the impression for one finding: the specific wording, or (sometimes) a plain one
-    together with its plain finding sentence."""
-    if rng.random() < GENERIC_IMPRESSION_P:
+def _impress(rep: "_Report", rng: np.random.Generator, specific: str, generic: str, generic_phrase: str,
+             hedged: bool = False) -> None:
+    """Append the impression for one finding: the specific wording, or (sometimes, never when the
+    finding is ``hedged``) a plain one together with its plain finding sentence."""
+    if not hedged and rng.random() < GENERIC_IMPRESSION_P:
         rep.impression.append(generic)
         if generic_phrase not in rep.key_phrases:
             rep.key_phrases.append(generic_phrase)
@@ -111,10 +112,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             )))
             rep.key_phrases.append(_pick(rng, (f"There is {cs} cardiomegaly", "There is cardiomegaly",
                                               "There is enlarged cardiac silhouette")))
-        if unc:
-            rep.impression.append(_cap(f"{cs} cardiomegaly{imp_chg}."))
-        else:
-            _impress(rep, rng, _cap(f"{cs} cardiomegaly{imp_chg}."), "Cardiomegaly.", "There is cardiomegaly")
+        _impress(rep, rng, _cap(f"{cs} cardiomegaly{imp_chg}."), "Cardiomegaly.", "There is cardiomegaly", hedged=unc)
         rep.label("Cardiomegaly", val)
         if rng.random() < 0.5:
             rep.label("Enlarged Cardiomediastinum", val)
@@ -145,11 +143,8 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
                 )))
                 rep.key_phrases.append(_pick(rng, (f"There is {sev} {side} pleural effusion",
                                                   f"There is pleural effusion of {side} side")))
-        if unc:
-            rep.impression.append(_cap(f"{sev} {side} pleural effusion{plural}{imp_chg}."))
-        else:
-            _impress(rep, rng, _cap(f"{sev} {side} pleural effusion{plural}{imp_chg}."),
-                     f"Pleural effusion{plural}.", "There is pleural effusion")
+        _impress(rep, rng, _cap(f"{sev} {side} pleural effusion{plural}{imp_chg}."),
+                 f"Pleural effusion{plural}.", "There is pleural effusion", hedged=unc)
         rep.label("Pleural Effusion", val)
         text = "bilateral pleural effusions" if side == "bilateral" else _pick(
             rng, (f"{sev} {side} pleural effusion", f"{side} pleural effusion", f"{side} effusion"))
@@ -216,10 +211,7 @@ def _positive(f: dict, rng: np.random.Generator, rep: _Report) -> tuple[str, str
             rep.label("Pneumonia", 1.0 if certain else -1.0)
             return _pick(rng, (f"{loc} pneumonia", f"consolidation in the {loc} concerning for pneumonia",
                                f"{loc} consolidation")), "Pneumonia"
-        if unc:
-            rep.impression.append(_cap(f"{loc} consolidation{imp_chg}."))
-        else:
-            _impress(rep, rng, _cap(f"{loc} consolidation{imp_chg}."), "Consolidation.", "There is consolidation")
+        _impress(rep, rng, _cap(f"{loc} consolidation{imp_chg}."), "Consolidation.", "There is consolidation", hedged=unc)
         return _pick(rng, (f"{loc} consolidation", f"consolidation in the {loc}", f"{adj} {loc} consolidation")), "Consolidation"
 
     if kind in ("nodule", "mass"):

@@ -16,21 +16,31 @@ import numpy as np
 from radzero.eval.metrics._arrays import to_numpy
 from radzero.utils.checks import RadZeroInputError
 
-__all__ = ["BinnedAUROC", "auroc_from_histograms", "score_bins"]
+__all__ = ["BinnedAUROC", "auroc_from_histograms", "range_bins", "score_bins"]
 
 # Tolerance for scores a hair outside [0, 1] (float round-off of a sigmoid); they are clipped.
 _RANGE_TOL = 1e-6
 
 
+def range_bins(scores: np.ndarray, n_bins: int, low: float, high: float, *, what: str, tol: float) -> np.ndarray:
+    """Bin index in [0, n_bins) of each score in [low, high] (equal bins, ``high`` in the last one).
+
+    Raises on NaN or on scores outside the range by more than ``tol``; ``what`` names the expected
+    scores in the message.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.size and (np.isnan(scores).any() or scores.min() < low - tol or scores.max() > high + tol):
+        raise RadZeroInputError(
+            f"scores must be {what} in [{low:g}, {high:g}] without NaN, got range "
+            f"[{np.nanmin(scores):.6g}, {np.nanmax(scores):.6g}]"
+        )
+    return np.clip(((scores - low) * (n_bins / (high - low))).astype(np.int64), 0, n_bins - 1)
+
+
 def score_bins(scores: np.ndarray, n_bins: int) -> np.ndarray:
     """Bin index in [0, n_bins) of each score in [0, 1]; raises on scores outside [0, 1] or NaN."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.size and (np.isnan(scores).any() or scores.min() < -_RANGE_TOL or scores.max() > 1 + _RANGE_TOL):
-        raise RadZeroInputError(
-            f"scores must be probabilities in [0, 1] without NaN, got range "
-            f"[{np.nanmin(scores):.6g}, {np.nanmax(scores):.6g}] (pass sigmoid(map), not the raw map)"
-        )
-    return np.clip((scores * n_bins).astype(np.int64), 0, n_bins - 1)
+    return range_bins(scores, n_bins, 0.0, 1.0, what="probabilities (pass sigmoid(map), not the raw map)",
+                      tol=_RANGE_TOL)
 
 
 def auroc_from_histograms(positive: np.ndarray, negative: np.ndarray) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from radzero.eval.metrics import percentile_interval, resample_indices
+from radzero.eval.metrics.binned_auroc import range_bins
 from radzero.utils.checks import RadZeroInputError
 
 __all__ = ["PixelAUROCBootstrap", "cosine_bins"]
@@ -27,13 +28,8 @@ _RANGE_TOL = 1e-4  # float round-off of a cosine (unit vectors in bf16 / after b
 
 def cosine_bins(scores: np.ndarray, n_bins: int) -> np.ndarray:
     """Bin index in [0, n_bins) of each cosine in [-1, 1]; raises on NaN or values outside [-1, 1]."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.size and (np.isnan(scores).any() or scores.min() < -1 - _RANGE_TOL or scores.max() > 1 + _RANGE_TOL):
-        raise RadZeroInputError(
-            f"pixel scores must be cosines in [-1, 1] without NaN, got range "
-            f"[{np.nanmin(scores):.6g}, {np.nanmax(scores):.6g}] (pass the map times tau, not sigmoid(map))"
-        )
-    return np.clip(((scores + 1.0) * (0.5 * n_bins)).astype(np.int64), 0, n_bins - 1)
+    return range_bins(scores, n_bins, -1.0, 1.0, what="cosines (pass the map times tau, not sigmoid(map))",
+                      tol=_RANGE_TOL)
 
 
 class PixelAUROCBootstrap:

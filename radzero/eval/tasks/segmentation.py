@@ -57,7 +57,7 @@ def accumulate_split(
     ``histograms``: per-image cosine histograms for the pixel AUROC and its CI; ``image_rows``: a list that
     receives one summary dict per image (id, positive, gt pixels, max probability).
     """
-    accumulator = DiceAccumulator()
+    accumulator = DiceAccumulator(n_auroc_bins=None)  # the pixel AUROC comes from ``histograms``
     loader = image_loader(samples, eval_transform(net, geometry), batch_size, num_workers)
     tau = float(net.tau.detach())
     for batch in score_images(net, text_features, loader, device, with_maps=True):

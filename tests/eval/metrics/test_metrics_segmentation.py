@@ -180,3 +180,15 @@ def test_accepts_torch_tensors():
     gt[2:4, 2:4] = True
     acc.update(prob, gt)
     assert acc.n_positive == 1
+
+
+def test_accumulator_without_auroc_histograms_still_checks_probabilities():
+    acc = DiceAccumulator(n_auroc_bins=None)
+    acc.update(np.array([[0.2, 0.9]]), np.array([[False, True]]))
+    assert acc.mean_dice()[acc.threshold_index(0.5)] == pytest.approx(1.0)
+    with pytest.raises(RadZeroInputError, match="probabilities"):
+        acc.update(np.array([[1.5, 0.1]]), np.array([[False, True]]))
+    with pytest.raises(RadZeroInputError, match="n_auroc_bins=None"):
+        acc.pixel_auroc()
+    with pytest.raises(RadZeroInputError, match="cannot merge"):
+        acc.merge(DiceAccumulator())
