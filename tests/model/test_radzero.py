@@ -156,3 +156,24 @@ def test_small_vit_without_class_token_gives_patch_only_tokens_and_full_maps():
         _, scores = vlcabs(text, image_tokens, model.tau)
     assert image_tokens.shape[1] == 16 and grid == (4, 4)
     torch.testing.assert_close(out.maps.flatten(2), scores)  # every column is a patch
+
+
+def test_small_vit_register_tokens_are_attended_but_not_mapped():
+    torch.manual_seed(7)
+    vision = {"name": "small_vit", "image_size": 32, "frozen": False, "patch_size": 8, "width": 32, "depth": 1,
+              "heads": 2, "reg_tokens": 3}
+    model = RadZero(tiny_config(vision=vision)).eval()
+    assert model.vision.num_prefix_tokens == 4  # CLS + 3 registers
+    images, tokens = _inputs(model)
+    with torch.no_grad():
+        out = model(images, tokens["input_ids"], tokens["attention_mask"], return_maps=True)
+        image_tokens, grid = model.encode_image(images)
+        text = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
+        logits, scores = vlcabs(text, image_tokens, model.tau)  # reference: all 4 + 16 tokens attended
+    assert image_tokens.shape[1] == 4 + 16 and grid == (4, 4)
+    torch.testing.assert_close(out.logits, logits)
+    torch.testing.assert_close(out.maps.flatten(2), scores[..., 4:])  # the map is the 16 patch columns only
+    # the logits do depend on the register tokens: replacing them by a patch token changes them
+    emptied = image_tokens.clone()
+    emptied[:, 1:4] = image_tokens[:, 4:5]
+    assert not torch.allclose(vlcabs(text, emptied, model.tau)[0], logits)

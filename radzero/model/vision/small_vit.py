@@ -7,7 +7,10 @@ class); normalisation mean = std = 0.5. Tokens = `forward_features` (CLS + patch
 ("Early convolutions help transformers see better", Xiao et al. 2021): same token grid, but a ViT
 trained from scratch on a few thousand images converges far faster. ``class_token=False`` leaves
 out the CLS token, so VL-CABS can only attend to patch tokens (a from-scratch model otherwise tends to
-route the match through CLS, and its patch similarity maps carry no location).
+route the match through CLS, and its patch similarity maps carry no location). ``reg_tokens=N`` adds N
+register tokens after the CLS token ("Vision Transformers Need Registers", Darcet et al. 2024):
+prefix tokens that VL-CABS attends to but that are not part of the similarity map, so global
+evidence (heart size) need not be parked on some background patch.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class SmallViTEncoder(VisionEncoder):
         mlp_ratio: float = 4.0,
         stem: str = "patch",
         class_token: bool = True,
+        reg_tokens: int = 0,
         mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
         std: tuple[float, float, float] = (0.5, 0.5, 0.5),
     ) -> None:
@@ -68,6 +72,7 @@ class SmallViTEncoder(VisionEncoder):
             num_classes=0,
             global_pool="",
             class_token=class_token,
+            reg_tokens=reg_tokens,
         )
         if stem == "conv":
             vit.patch_embed.proj = conv_stem(3, width, patch_size)  # the token grid stays (H / p, W / p)
@@ -82,7 +87,7 @@ class SmallViTEncoder(VisionEncoder):
             std=std,
             frozen=frozen,
         )
-        self.num_prefix_tokens = 1 if class_token else 0
+        self.num_prefix_tokens = vit.num_prefix_tokens  # CLS (if any) + registers
 
     def forward_tokens(self, images: torch.Tensor) -> torch.Tensor:
         return self.backbone.forward_features(images)
