@@ -195,6 +195,28 @@ def test_small_vit_conv_stem_keeps_the_token_grid_and_trains():
                              stem="resnet")
 
 
+@pytest.mark.parametrize("depth", [0, 1])
+def test_small_vit_depth_zero_conv_stem_gives_local_tokens(depth):
+    """depth=0 + conv stem: patch token i sees only pixels 8i-7 .. 8i+7 (3 stride-2 3x3 convs), so
+    changing the top-left corner leaves far tokens bit-identical; one global attention block does not."""
+    torch.manual_seed(0)
+    enc = build_vision_encoder("small_vit", image_size=64, frozen=False, patch_size=8, width=32, depth=depth,
+                               heads=2, stem="conv").eval()
+    image = torch.randn(1, 1, 64, 64)
+    changed = image.clone()
+    changed[..., :12, :12] += 3.0  # pixels of patch rows / cols 0-1
+    with torch.no_grad():
+        (before, grid), (after, _) = enc(image), enc(changed)
+    patches = lambda t: t[0, 1:].reshape(*grid, -1)  # noqa: E731  (h, w, D) patch tokens
+    delta = (patches(after) - patches(before)).abs().amax(-1)  # (h, w)
+    assert delta[:2, :2].min() > 0  # the tokens over the change move
+    far = delta[3:, 3:]  # their receptive fields (pixels 8i-7 .. 8i+7) start at pixel 17
+    if depth == 0:
+        assert torch.equal(far, torch.zeros_like(far))
+    else:
+        assert far.min() > 0  # global self-attention spreads the change everywhere
+
+
 # ---------------------------------------------------------------- frozen / trainable
 
 

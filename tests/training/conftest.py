@@ -20,7 +20,7 @@ TINY_PHANTOM = [
     "+data.phantom.det_size=128", "+data.phantom.dicom_size=128", "+data.phantom.workers=1",
 ]
 TINY_MODEL = [
-    "model.vision.image_size=32", "model.vision.patch_size=8", "model.vision.width=32", "model.vision.depth=1",
+    "model.vision.image_size=32", "model.vision.patch_size=8", "model.vision.width=32", "model.vision.depth=0",
     "model.vision.heads=2", "model.text.hidden=32", "model.text.layers=1", "model.text.heads=2",
     "model.text.dropout=0.0", "model.align_depth=1", "model.align_heads=2", "model.embed_dim=null",
 ]

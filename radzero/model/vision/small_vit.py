@@ -5,7 +5,10 @@ class); normalisation mean = std = 0.5. Tokens = `forward_features` (CLS + patch
 
 ``stem="conv"`` replaces the one-step patch projection by a stack of 3x3 stride-2 convolutions
 ("Early convolutions help transformers see better", Xiao et al. 2021): same token grid, but a ViT
-trained from scratch on a few thousand images converges far faster. ``class_token=False`` leaves
+trained from scratch on a few thousand images converges far faster. With ``depth=0`` there are no
+self-attention blocks at all: each patch token is a function of its own neighbourhood only (pixels
+8i-7 .. 8i+7 for 8 px patches), the role the frozen, pretrained trunk plays in the paper, and only the
+align layers mix tokens globally. ``class_token=False`` leaves
 out the CLS token, so VL-CABS can only attend to patch tokens (a from-scratch model otherwise tends to
 route the match through CLS, and its patch similarity maps carry no location). ``reg_tokens=N`` adds N
 register tokens after the CLS token ("Vision Transformers Need Registers", Darcet et al. 2024):
