@@ -27,7 +27,8 @@ def build_vision_encoder(
       biomedclip  open_clip BiomedCLIP timm ViT-B/16 trunk, pos-embed resampled to image_size (multiple of 16).
                   kwargs: model_id ("hf-hub:microsoft/BiomedCLIP-PubMedBERT_256-vit_base_patch16_224"),
                   config_file / config_overrides (timm kwargs, pretrained=False only).
-      small_vit   small random timm ViT. kwargs: patch_size, width, depth, heads, mlp_ratio, mean, std
+      small_vit   small random timm ViT (depth 0: a patch encoder only). kwargs: patch_size, width, depth,
+                  heads, mlp_ratio, stem, class_token, reg_tokens, mean, std
                   (pretrained is ignored).
     pretrained=False never touches the hub: random weights from the configs in radzero/model/assets.
     """
