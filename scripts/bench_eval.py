@@ -147,8 +147,8 @@ def main() -> None:
         "seconds": round(seg_s, 1), "images_per_second": round(len(samples) / seg_s, 2),
         "rss_by_images_mib": probe.readings, "peak_rss_mib": round(peak_rss_mib(), 1),
         "workers_peak_rss_mib": round(children_peak_rss_mib(), 1),
-        "metric_state_kib": round((acc.state_nbytes() + 8 * probe.n_bins * probe.n_images) / 1024, 1),
-        "pixel_auroc": round(acc.pixel_auroc(), 4), "n_positive": acc.n_positive, "n_negative": acc.n_negative,
+        "metric_state_kib": round((acc.state_nbytes() + probe.nbytes) / 1024, 1),
+        "pixel_auroc": round(probe.value(), 4), "n_positive": acc.n_positive, "n_negative": acc.n_negative,
     }
     if not args.skip_classification:
         loader = image_loader(samples, eval_transform(net, "resize"), args.batch_size, args.workers)
