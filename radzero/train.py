@@ -69,12 +69,13 @@ def export_best_model(trainer: L.Trainer, module: L.LightningModule, output_dir:
 
 
 def build_datamodule(cfg: DictConfig, net: Any) -> L.LightningDataModule:
-    """The configured datamodule with the model's tokenizer and the vision encoder's pixel mean / std,
-    so training images are normalised exactly as evaluation (``eval_transform``) will see them."""
+    """The configured datamodule with the model's tokenizer and truncation length, and the vision encoder's
+    input size and pixel mean / std, so training images and sentences are prepared exactly as evaluation
+    (``eval_transform``, ``RadZero.tokenize``) will see them, also for a model loaded with ``init_from``."""
     # _convert_="all": plain containers in the hyper-parameters, so checkpoints load with weights_only=True
     return hydra.utils.instantiate(
-        cfg.data.datamodule, tokenizer=net.tokenizer, mean=list(net.vision.mean), std=list(net.vision.std),
-        _convert_="all",
+        cfg.data.datamodule, tokenizer=net.tokenizer, max_length=net.text.max_length,
+        image_size=net.vision.image_size, mean=list(net.vision.mean), std=list(net.vision.std), _convert_="all",
     )
 
 

@@ -40,6 +40,7 @@ def _worker(args: argparse.Namespace) -> dict:
     torch.manual_seed(0)
     device = torch.device(args.device)
     values = OmegaConf.to_container(OmegaConf.load(REPO / "configs" / "model" / f"{args.model}.yaml"))
+    values.pop("init_from", None)
     values["vision"] = {**values["vision"], "pretrained": False, "image_size": args.image_size}
     values["text"] = {**values["text"], "pretrained": False}
     values["lean_head"] = args.variant == "lean"

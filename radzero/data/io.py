@@ -30,6 +30,7 @@ __all__ = [
     "image_size",
     "is_dicom",
     "load_image",
+    "pil_to_float",
 ]
 
 DICOM_SUFFIXES = (".dcm", ".dicom", ".dic")
@@ -122,10 +123,11 @@ def _load_pil(path: Path, *, min_side: int | None) -> np.ndarray:
             if scale > 1:
                 im.draft(im.mode, (w // scale, h // scale))
         im.load()  # forces the full decode: truncated files raise here
-        return _pil_to_float(im)
+        return pil_to_float(im)
 
 
-def _pil_to_float(im) -> np.ndarray:
+def pil_to_float(im) -> np.ndarray:
+    """A Pillow image as float32 (H, W) in [0, 1] (8-bit: x / 255; 16-bit / 32-bit: min-max)."""
     mode = im.mode
     if mode in ("1", "L", "P", "RGB", "RGBA", "LA", "CMYK", "YCbCr", "PA", "RGBX"):
         if mode != "L":

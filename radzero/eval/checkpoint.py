@@ -2,7 +2,10 @@
 
 Accepted ``ckpt_path`` values:
 
-- a folder written by ``RadZero.save_pretrained`` (``config.json`` + ``model.safetensors``);
+- a folder written by ``RadZero.save_pretrained`` (``config.json`` + ``model.safetensors``), or
+  ``python -m radzero.convert``;
+- the RadZero authors' Hugging Face snapshot (``huggingface-cli download Deepnoid/RadZero``),
+  converted in memory without their remote code;
 - a training run folder (``logs/train/runs/<time>``): its ``model/`` sub-folder is used;
 - a Lightning checkpoint (``*.ckpt`` from ``python -m radzero.train``): the architecture comes from
   ``hyper_parameters["net"]`` (built with ``pretrained=False``: nothing is downloaded), the weights
@@ -21,7 +24,8 @@ from typing import Any
 import torch
 
 from radzero.model import RadZero, RadZeroConfig, load_state_dict_checked
-from radzero.model.radzero import CONFIG_FILE, TOKENIZER_DIR, WEIGHTS_FILE
+from radzero.model.persistence import CONFIG_FILE, TOKENIZER_DIR, WEIGHTS_FILE
+from radzero.model.text.tokenizers import load_tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +51,12 @@ def load_model(ckpt_path: str | Path, tokenizer_dir: str | Path | None = None) -
         if not (model_dir / CONFIG_FILE).is_file() or not (model_dir / WEIGHTS_FILE).is_file():
             raise CheckpointError(
                 f"{path} is a folder without {CONFIG_FILE} + {WEIGHTS_FILE} (nor a model/ sub-folder with "
-                "them): expected a RadZero.save_pretrained folder or a training run folder"
+                "them): expected a RadZero.save_pretrained folder, a training run folder or the RadZero "
+                "authors' snapshot (huggingface-cli download Deepnoid/RadZero)"
             )
         try:
             model = RadZero.from_pretrained(model_dir)
-        except (ValueError, KeyError) as error:  # weights vs config.json mismatch, unknown config keys
+        except (ValueError, KeyError, FileNotFoundError) as error:  # weights vs config, unknown / unsupported keys
             raise CheckpointError(f"{model_dir}: {error}") from error
         if tokenizer_dir is not None:
             model.text.tokenizer = _load_tokenizer_dir(Path(tokenizer_dir))
@@ -91,7 +96,10 @@ def load_lightning_checkpoint(path: str | Path, tokenizer_dir: str | Path | None
         load_state_dict_checked(model, state, source=str(path))
     except ValueError as error:  # lists missing / unexpected / mis-shaped keys
         raise CheckpointError(str(error)) from error
-    model.text.tokenizer = _checkpoint_tokenizer(path, config.text, pretrained_text, tokenizer_dir, model)
+    hyper = checkpoint.get("hyper_parameters") or {}
+    model.text.tokenizer = _checkpoint_tokenizer(path, config.text, pretrained_text, tokenizer_dir, model,
+                                                 hyper.get("init_from"))
+    model.image_processor_config = hyper.get("image_processor")
     logger.info("loaded RadZero model from Lightning checkpoint %s (epoch %s)", path, checkpoint.get("epoch"))
     return model
 
@@ -105,25 +113,34 @@ def _net_state(state_dict: dict[str, Any], path: Path) -> dict[str, torch.Tensor
 
 
 def _load_tokenizer_dir(directory: Path):
-    from transformers import AutoTokenizer
-
     if not directory.is_dir():
         raise CheckpointError(f"tokenizer_dir={directory} is not a folder")
-    return AutoTokenizer.from_pretrained(str(directory), trust_remote_code=False)
+    return load_tokenizer(directory)
 
 
-def _checkpoint_tokenizer(path: Path, text: dict[str, Any], pretrained: bool, tokenizer_dir, model: RadZero):
+def _checkpoint_tokenizer(path: Path, text: dict[str, Any], pretrained: bool, tokenizer_dir, model: RadZero,
+                          init_from: str | None = None):
     """The tokenizer the checkpoint was trained with.
 
     Order: ``tokenizer_dir``; the run's exported ``model/tokenizer`` (``<run>/checkpoints/x.ckpt``);
-    the offline tokenizer built with the model (local_bert, or any encoder trained with
-    ``pretrained=False``); else the hub tokenizer of a pretrained encoder (cache or network).
+    the folder the run was initialised from (``model.init_from``: a radzero folder's ``tokenizer/`` or
+    the authors' snapshot); the offline tokenizer built with the model (local_bert, or any encoder
+    trained with ``pretrained=False``); else the hub tokenizer of a pretrained encoder (cache or network).
     """
     if tokenizer_dir is not None:
         return _load_tokenizer_dir(Path(tokenizer_dir))
     exported = path.parent.parent / "model" / TOKENIZER_DIR
     if exported.is_dir():
         return _load_tokenizer_dir(exported)
+    if init_from:
+        source = Path(init_from)
+        for folder in (source / TOKENIZER_DIR, source):
+            if (folder / "tokenizer_config.json").is_file():
+                return _load_tokenizer_dir(folder)
+        raise CheckpointError(
+            f"{path}: the run was initialised from {init_from}, whose tokenizer is not there any more; pass "
+            "tokenizer_dir=<folder with the saved tokenizer> or evaluate the run's exported model/ folder"
+        )
     name = text.get("name")
     if name == "local_bert" or not pretrained:
         return model.text.tokenizer

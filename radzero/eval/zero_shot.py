@@ -111,11 +111,10 @@ class ZeroShotValidator:
     def _grounding_maps(self, net: RadZero, device: torch.device, samples: Sequence[GroundingSample]):
         """Yield (sample, cosine map at original resolution) for each phrase, one prompt per sample."""
         text = encode_prompts(net, [sample.phrase for sample in samples], device)
-        tau = float(net.tau.detach())
         batches = self._cached_batches(f"grounding{len(samples)}", net, samples)
         for batch in score_images(net, text, batches, device, with_maps=True):
             for row, index in enumerate(batch.index.tolist()):
-                own_map = batch.maps[row, index] * tau  # (h, w) cosines of this sample's own phrase
+                own_map = batch.maps[row, index]  # (h, w) cosines of this sample's own phrase
                 yield samples[index], map_to_original(own_map.numpy(), batch.geometry[row])
 
     def _cached_batches(self, name: str, net: RadZero, samples: Sequence[Any]) -> list[dict[str, Any]]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from radzero.loss import RadZeroLoss, gather_group_indices, ragged_all_gather
@@ -17,13 +15,8 @@ from radzero.model.align import AlignTransformer
 from radzero.model.text import build_text_encoder
 from radzero.model.vision import build_vision_encoder
 from radzero.model.vlcabs import VLCABSHead, similarity_maps
-from radzero.utils.atomic import atomic_write, atomic_write_json
 
 logger = logging.getLogger(__name__)
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
-TOKENIZER_DIR = "tokenizer"
 
 
 @dataclass
@@ -36,7 +29,8 @@ class RadZeroConfig:
     align_depth: int = 2
     align_heads: int = 12
     align_mlp_ratio: float = 4.0
-    align_layer_scale: float | None = None
+    align_layer_scale: float | None = None  # LayerScale init; the paper's align layers: 1.0 (Dinov2Config default)
+    align_norm_eps: float = 1e-5  # LayerNorm eps of the align layers; the paper's: 1e-6 (Dinov2Config default)
     init_tau: float = 0.07
     learn_tau: bool = True
     lean_head: bool = True  # memory-lean VL-CABS for the loss
@@ -71,11 +65,16 @@ class RadZeroOutput:
 class RadZero(nn.Module):
     """Vision encoder → align transformer → shared LayerNorm ← text encoder; VL-CABS logits and maps."""
 
-    def __init__(self, config: RadZeroConfig) -> None:
+    def __init__(self, config: RadZeroConfig, tokenizer: Any | None = None) -> None:
+        """``tokenizer``: the text encoder's tokenizer (e.g. the one saved with a checkpoint) instead of
+        the one its builder makes; ``image_processor_config`` (a transformers image-processor dict or
+        None) travels with the weights and tells evaluation how to preprocess (``preprocessor_config.json``)."""
         super().__init__()
         self.config = config
+        self.image_processor_config: dict[str, Any] | None = None
         self.vision = build_vision_encoder(**config.vision)
-        self.text = build_text_encoder(**config.text)
+        config.vision = {**config.vision, **self.vision.resolved_kwargs()}  # e.g. the hub model's mean / std
+        self.text = build_text_encoder(**config.text, tokenizer=tokenizer)
         vision_dim, text_dim = self.vision.embed_dim, self.text.embed_dim
         dim = config.embed_dim or vision_dim
         if config.embed_dim is None and vision_dim != text_dim:
@@ -88,6 +87,7 @@ class RadZero(nn.Module):
             num_heads=config.align_heads,
             mlp_ratio=config.align_mlp_ratio,
             layer_scale_init=config.align_layer_scale,
+            norm_eps=config.align_norm_eps,
         )
         self.vision_proj = nn.Linear(vision_dim, dim) if vision_dim != dim else nn.Identity()
         self.text_proj = nn.Linear(text_dim, dim) if text_dim != dim else nn.Identity()
@@ -126,6 +126,17 @@ class RadZero(nn.Module):
         features = self.head.norm(self.text_proj(self.text(unique_ids, unique_mask)))  # (U, D)
         return features[inverse]  # (N, D)
 
+    def similarity(self, text: Tensor, tokens: Tensor, grid: tuple[int, int]) -> tuple[Tensor, Tensor]:
+        """THE map method: layer-normed text (N, D) x image tokens (B, L, D) -> VL-CABS logits (N, B) and
+        cosine maps (B, N, h, w) on the patch grid (prefix tokens left out), both cosines in [-1, 1].
+
+        Zero-shot probability = sigmoid(logit / tau); probability map = sigmoid(cosine map / tau)
+        after upsampling (``radzero.data.transforms.geometry.map_to_original``).
+        """
+        logits, scores = self.head(text, tokens)  # (N, B), (B, N, L) = cos / tau
+        cosine_maps = similarity_maps(scores, grid, self.vision.num_prefix_tokens) * self.tau  # (B, N, h, w)
+        return logits, cosine_maps
+
     def tokenize(self, sentences: list[str]) -> dict[str, Tensor]:
         """Tokenize sentences with the text encoder's tokenizer (padding + truncation)."""
         if not sentences:
@@ -154,9 +165,8 @@ class RadZero(nn.Module):
         text = self.encode_text(input_ids, attention_mask)  # (N, D)
         tau = self.tau
         if return_maps:
-            logits, scores = self.head(text, tokens)  # (N, B), (B, N, L)
-            maps = similarity_maps(scores, grid, self.vision.num_prefix_tokens)  # (B, N, h, w)
-            output = RadZeroOutput(logits=logits, tau=tau, maps=maps)
+            logits, cosine_maps = self.similarity(text, tokens, grid)  # (N, B), (B, N, h, w)
+            output = RadZeroOutput(logits=logits, tau=tau, maps=cosine_maps / tau)
             if group is not None:
                 output.losses = self.loss(logits, group, tau, text_ids)
                 output.group = group
@@ -180,45 +190,24 @@ class RadZero(nn.Module):
 
     # ----------------------------------------------------------------------------- persistence
     def save_pretrained(self, directory: str | Path) -> Path:
-        """Write ``config.json``, ``model.safetensors`` and the tokenizer to ``directory`` (atomically per file)."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {name: tensor.detach().contiguous().cpu() for name, tensor in self.state_dict().items()}
-        atomic_write(directory / WEIGHTS_FILE, lambda path: save_file(state, str(path), metadata={"format": "pt"}))
-        config = asdict(self.config)
-        atomic_write_json(directory / CONFIG_FILE, config)
-        if self.tokenizer is not None and hasattr(self.tokenizer, "save_pretrained"):
-            self.tokenizer.save_pretrained(str(directory / TOKENIZER_DIR))
-        return directory
+        """Write ``config.json``, ``model.safetensors``, ``tokenizer/`` (and ``preprocessor_config.json``)."""
+        from radzero.model.persistence import save_model
+
+        return save_model(self, directory)
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, map_location: str | torch.device = "cpu") -> RadZero:
-        """Rebuild from ``save_pretrained`` output without touching the hub (architecture built offline)."""
-        directory = Path(directory)
-        config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
-        for path in (config_path, weights_path):
-            if not path.is_file():
-                raise FileNotFoundError(f"{path} not found: expected a directory written by RadZero.save_pretrained")
-        try:
-            values = json.loads(config_path.read_text())
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{config_path} is not valid JSON ({error}); re-export the model") from error
-        config = RadZeroConfig.from_dict(values)
-        config.vision = {**config.vision, "pretrained": False}
-        config.text = {**config.text, "pretrained": False}
-        model = cls(config)
-        model.load_weights(weights_path, map_location)
-        tokenizer_dir = directory / TOKENIZER_DIR
-        if tokenizer_dir.is_dir():
-            from transformers import AutoTokenizer
+    def from_pretrained(
+        cls, directory: str | Path, map_location: str | torch.device = "cpu", overrides: dict[str, Any] | None = None
+    ) -> RadZero:
+        """Rebuild a ``save_pretrained`` folder, or convert the RadZero authors' Hugging Face snapshot
+        (detected from its ``config.json``), offline and without remote code; the load is strict.
 
-            model.text.tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir), trust_remote_code=False)
-        return model
+        ``overrides``: RadZeroConfig fields to replace before building (e.g. the loss options of a
+        fine-tuning run); weights are loaded unchanged.
+        """
+        from radzero.model.persistence import load_model
 
-    def load_weights(self, path: str | Path, map_location: str | torch.device = "cpu") -> None:
-        """Load a safetensors state dict, naming missing / unexpected / mis-shaped keys on mismatch."""
-        state = load_file(str(path), device=str(map_location))
-        load_state_dict_checked(self, state, source=str(path))
+        return load_model(directory, map_location, overrides)
 
 
 def load_state_dict_checked(module: nn.Module, state: dict[str, Tensor], source: str) -> None:
@@ -228,19 +217,26 @@ def load_state_dict_checked(module: nn.Module, state: dict[str, Tensor], source:
     unexpected = sorted(set(state) - set(own))
     mis_shaped = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
     if missing or unexpected or mis_shaped:
-        def head(keys: list[str]) -> str:
-            return ", ".join(keys[:8]) + (f" … (+{len(keys) - 8})" if len(keys) > 8 else "")
-
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} missing: {head(missing)}")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected: {head(unexpected)}")
-        if mis_shaped:
-            shapes = [f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in mis_shaped]
-            parts.append(f"{len(mis_shaped)} with other shapes: {head(shapes)}")
+        shapes = [f"{k} {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in mis_shaped]
         raise ValueError(
-            f"checkpoint {source} does not match the model config ({'; '.join(parts)}). "
+            f"checkpoint {source} does not match the model config "
+            f"({describe_key_mismatch(missing, unexpected, shapes)}). "
             "Use the model config the checkpoint was trained with (its config.json / hparams)."
         )
     module.load_state_dict(state, strict=True)
+
+
+def describe_key_mismatch(missing: list[str], unexpected: list[str], mis_shaped: list[str]) -> str:
+    """'3 missing: a, b, c; 1 unexpected: d' (at most 8 names per list)."""
+
+    def head(keys: list[str]) -> str:
+        return ", ".join(keys[:8]) + (f" … (+{len(keys) - 8})" if len(keys) > 8 else "")
+
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing: {head(missing)}")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected: {head(unexpected)}")
+    if mis_shaped:
+        parts.append(f"{len(mis_shaped)} with other shapes: {head(mis_shaped)}")
+    return "; ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any, Protocol
 
 import torch
@@ -14,6 +15,25 @@ from radzero.training.optim import build_optimizer, build_scheduler
 from radzero.utils.checks import NonFiniteError
 
 logger = logging.getLogger(__name__)
+
+
+# RadZeroConfig fields a fine-tuning run takes from its own model config (the rest is the checkpoint's)
+TRAINING_OPTIONS = (
+    "learn_tau", "lean_head", "head_chunk_size", "kl_weight", "row_sum", "col_sum", "mask_duplicate_texts",
+)
+
+
+def build_net(net: dict[str, Any]) -> RadZero:
+    """The model of a run: ``RadZeroConfig`` from the ``model`` config, or with ``init_from=<folder>`` the
+    architecture and weights of that radzero folder / authors' snapshot plus this run's loss options."""
+    init_from = net.pop("init_from", None)
+    if not init_from:
+        return RadZero(RadZeroConfig.from_dict(net))
+    overrides = {key: net[key] for key in TRAINING_OPTIONS if key in net}
+    model = RadZero.from_pretrained(init_from, overrides=overrides)
+    logger.info("initialised from %s (the checkpoint's architecture and weights; loss options %s)", init_from,
+                overrides)
+    return model
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -38,7 +58,11 @@ class RadZeroLitModule(LightningModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False, ignore=["zero_shot"])
-        self.net = RadZero(RadZeroConfig.from_dict(dict(net)))
+        self.net = build_net(dict(net))
+        self.hparams["init_from"] = (net or {}).get("init_from")  # where the tokenizer of such a run lives
+        # the architecture actually built (with init_from: the checkpoint's), so a .ckpt rebuilds it alone
+        self.hparams["net"] = asdict(self.net.config)
+        self.hparams["image_processor"] = self.net.image_processor_config  # the checkpoint's preprocessing, if any
         self.optimizer_config = dict(optimizer or {})
         self.scheduler_config = dict(scheduler or {})
         self.zero_shot = zero_shot

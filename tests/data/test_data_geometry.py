@@ -111,14 +111,14 @@ def test_single_hot_patch_lands_on_the_right_original_pixels(kind, size, patch_r
     assert np.nanmax(np.abs(vals)) < 1e-12
 
 
-@pytest.mark.parametrize("size", [(300, 200), (200, 300), (333, 250)])
-def test_resize_equals_torch_interpolate_back(size):
-    """For the plain resize, 'undo' is F.interpolate back to (H, W) (align_corners=False)."""
+@pytest.mark.parametrize("size", [(300, 200), (200, 300), (333, 250), (41, 29)])
+def test_resize_equals_one_torch_interpolate(size):
+    """For the plain resize, 'undo' is ONE F.interpolate of the grid to (H, W) (align_corners=False),
+    the RadZero authors' map-to-image step (no detour through the S x S network input)."""
     H, W = size
     p = Resize(S).params((H, W))
     m = torch.rand(2, 3, G, G, dtype=torch.float64)
-    up = F.interpolate(m, size=(S, S), mode="bilinear", align_corners=False)
-    ref = F.interpolate(up, size=(H, W), mode="bilinear", align_corners=False)
+    ref = F.interpolate(m, size=(H, W), mode="bilinear", align_corners=False)
     out = map_to_original(m, p)
     assert isinstance(out, torch.Tensor) and out.shape == (2, 3, H, W)
     torch.testing.assert_close(out, ref, atol=1e-10, rtol=0)

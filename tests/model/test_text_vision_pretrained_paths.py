@@ -49,6 +49,29 @@ def test_dinov2_pretrained_path(tmp_path):
     assert grid == (37, 37) and tokens.shape == (1, 1370, 32)
 
 
+def test_dinov2_pretrained_mean_std_come_from_its_processor_and_are_recorded(tmp_path):
+    """XrayDINOv2's own image processor sets the normalisation; the saved config records it, so the
+    offline rebuild (pretrained=False) normalises the same way."""
+    from transformers import Dinov2Config, Dinov2Model
+
+    from radzero.model import RadZero, RadZeroConfig
+
+    trunk = Dinov2Model(Dinov2Config(hidden_size=32, num_hidden_layers=1, num_attention_heads=4, image_size=56))
+    trunk.save_pretrained(tmp_path / "trunk")
+    processor = {"image_processor_type": "BlipImageProcessor", "image_mean": [0.53] * 3, "image_std": [0.25] * 3}
+    (tmp_path / "trunk" / "preprocessor_config.json").write_text(json.dumps(processor))
+    config = RadZeroConfig(vision={"name": "dinov2", "image_size": 56, "frozen": True, "pretrained": True,
+                                   "model_id": str(tmp_path / "trunk")},
+                           text={"name": "local_bert", "hidden": 32, "layers": 1, "heads": 4}, align_depth=1,
+                           align_heads=4)
+    model = RadZero(config)
+    assert model.vision.mean == (0.53, 0.53, 0.53) and model.vision.std == (0.25, 0.25, 0.25)
+    model.save_pretrained(tmp_path / "saved")
+    saved = json.loads((tmp_path / "saved" / "config.json").read_text())["vision"]
+    assert saved["mean"] == [0.53, 0.53, 0.53] and saved["pos_embed_interpolation"] == "legacy"
+    assert RadZero.from_pretrained(tmp_path / "saved").vision.std == (0.25, 0.25, 0.25)
+
+
 def test_hf_text_pretrained_path(tmp_path):
     from transformers import MPNetConfig, MPNetModel
 

@@ -11,10 +11,10 @@ pixel coordinates (pixel (r, c) covers [c, c+1) x [r, r+1); OpenCV / PIL / PyTor
                           (HF ``BitImageProcessor``: the authors' DINOv2 preprocessing).
 - ``PadToSquare``       : longer side -> S (aspect kept), centred zero padding to S x S.
 
-``map_to_original(map, params)`` upsamples an (h, w) map bilinearly (align_corners=False) to
-the input size and then samples it at every original pixel centre; original pixels that the
-network did not see (outside a centre crop) are NaN. Inside the image region the sampling
-never reads the padding.
+``map_to_original(map, params)`` samples an (h, w) map bilinearly (align_corners=False) at the
+grid position of every original pixel centre, in one step (for ``Resize``: ``F.interpolate`` to
+(H, W), as the RadZero authors do); original pixels that the network did not see (outside a centre
+crop) are NaN.
 """
 
 from __future__ import annotations
@@ -242,39 +242,39 @@ def boxes_to_original(boxes, p: GeometryParams) -> np.ndarray:
 # --------------------------------------------------------------------------- maps
 
 
-def _axis_sampling(n_orig: int, scale: float, offset: float, lo: int, hi: int):
-    """For each original pixel along one axis: (i0, i1, w1, valid) sampling the input axis.
+def _axis_sampling(n_orig: int, scale: float, offset: float, lo: int, hi: int, n_input: int, n_grid: int):
+    """For each original pixel along one axis: (i0, i1, w1, valid) sampling the patch grid directly.
 
-    The original pixel centre i + 0.5 maps to continuous input coordinate c; it is valid when
-    lo <= c < hi (the image region). Bilinear weights use input pixel centres (index c - 0.5),
-    clamped to [lo, hi - 1] so that padding is never read (border replication, as PyTorch's
-    align_corners=False does at the image edge)."""
+    The original pixel centre i + 0.5 maps to continuous input coordinate c (valid when lo <= c < hi,
+    the image region) and to grid coordinate g = c * n_grid / n_input - 0.5 (grid cell centres at
+    integers), clamped to [0, n_grid - 1] (border replication, as PyTorch's align_corners=False does)."""
     import torch
 
     i = torch.arange(n_orig, dtype=torch.float64)
     c = (i + 0.5) * scale + offset
     valid = (c >= lo) & (c < hi)
-    idx = (c - 0.5).clamp(lo, hi - 1)
-    i0 = idx.floor()
-    w1 = idx - i0
+    g = (c * (n_grid / n_input) - 0.5).clamp(0, n_grid - 1)
+    i0 = g.floor()
+    w1 = g - i0
     i0 = i0.long()
-    i1 = (i0 + 1).clamp(max=hi - 1)
+    i1 = (i0 + 1).clamp(max=n_grid - 1)
     return i0, i1, w1, valid
 
 
 def map_to_original(m, p: GeometryParams, original_size: tuple[int, int] | None = None):
-    """(..., h, w) map on the patch grid -> (..., H, W) on the original image.
+    """(..., h, w) map on the patch grid -> (..., H, W) on the original image, in ONE bilinear step.
 
-    1. bilinear upsampling (align_corners=False) to the network input size ``p.input_size``;
-    2. sampling the input-size map at every original pixel centre (undoes the geometry);
-       pixels the network did not see (outside a centre crop) are NaN.
+    Every original pixel centre is mapped through the geometry to the patch grid and the map is
+    sampled there bilinearly (align_corners=False). For ``Resize`` this is exactly
+    ``F.interpolate(m, size=(H, W), mode="bilinear", align_corners=False)``, the RadZero authors'
+    map-to-image step; for pad / centre crop it is the same step onto the region the network saw.
+    Pixels the network did not see (outside a centre crop) are NaN.
 
     Accepts a NumPy array (returns NumPy float32/float64) or a torch Tensor (returns a Tensor on
     the same device, float32/float64). ``original_size`` defaults to ``p.original_size`` and
     must agree with it.
     """
     import torch
-    import torch.nn.functional as F
 
     if original_size is not None and tuple(original_size) != tuple(p.original_size):
         raise ValueError(f"original_size {tuple(original_size)} != geometry's {p.original_size}")
@@ -286,18 +286,17 @@ def map_to_original(m, p: GeometryParams, original_size: tuple[int, int] | None 
         t = t.float()
     lead = t.shape[:-2]
     h, w = t.shape[-2:]
-    x = t.reshape(-1, 1, h, w)
+    grid = t.reshape(-1, h, w)  # (N, h, w)
     S_h, S_w = p.input_size
-    up = F.interpolate(x, size=(S_h, S_w), mode="bilinear", align_corners=False)[:, 0]  # (N, S, S)
     H, W = p.original_size
     top, left, bottom, right = p.valid
-    r0, r1, wr, vr = _axis_sampling(H, p.scale[0], p.offset[0], top, bottom)
-    c0, c1, wc, vc = _axis_sampling(W, p.scale[1], p.offset[1], left, right)
-    dev, dt = up.device, up.dtype
+    r0, r1, wr, vr = _axis_sampling(H, p.scale[0], p.offset[0], top, bottom, S_h, h)
+    c0, c1, wc, vc = _axis_sampling(W, p.scale[1], p.offset[1], left, right, S_w, w)
+    dev, dt = grid.device, grid.dtype
     r0, r1, c0, c1 = r0.to(dev), r1.to(dev), c0.to(dev), c1.to(dev)
     wr = wr.to(dev, dt)[None, :, None]
     wc = wc.to(dev, dt)[None, None, :]
-    rows = up.index_select(1, r0) * (1 - wr) + up.index_select(1, r1) * wr  # (N, H, S)
+    rows = grid.index_select(1, r0) * (1 - wr) + grid.index_select(1, r1) * wr  # (N, H, w)
     out = rows.index_select(2, c0) * (1 - wc) + rows.index_select(2, c1) * wc  # (N, H, W)
     invalid = ~(vr.to(dev)[:, None] & vc.to(dev)[None, :])
     if bool(invalid.any()):

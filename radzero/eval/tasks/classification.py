@@ -123,10 +123,12 @@ def evaluate_classification(ctx: EvalContext, name: str, spec: dict[str, Any]) -
     prompt_cfg = as_plain(spec.get("prompts")) or {}
     prompts = build_class_prompts(classes, prompt_cfg.get("template", ctx.prompt_template), prompt_cfg.get("names"),
                                   prompt_cfg.get("ensembles"), where)
-    encoded = ClassPrompts.encode(ctx.net, prompts, ctx.device, prompt_cfg.get("combine", ctx.prompt_combine))
-    loader = image_loader(samples, eval_transform(ctx.net, ctx.geometry_for(spec)), ctx.batch_size, ctx.num_workers)
+    encoded = ClassPrompts.encode(ctx.net, prompts, ctx.device, prompt_cfg.get("combine", ctx.prompt_combine),
+                                  ctx.precision)
+    transform = eval_transform(ctx.net, ctx.geometry_for(spec), minmax_8bit=ctx.minmax_8bit)
+    loader = image_loader(samples, transform, ctx.batch_size, ctx.num_workers)
     predictions: dict[str, np.ndarray] = {}
-    for batch in score_images(ctx.net, encoded.features, loader, ctx.device):
+    for batch in score_images(ctx.net, encoded.features, loader, ctx.device, precision=ctx.precision):
         for image_id, row in zip(batch.image_ids, encoded.class_scores(batch.logits).numpy()):
             predictions[image_id] = row  # (C,)
     ids, y, s = join_predictions(labels, predictions, where)

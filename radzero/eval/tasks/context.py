@@ -37,6 +37,8 @@ class EvalContext:
     overlays: int = 16
     prompt_template: str = "There is {}"
     prompt_combine: str = "features"
+    precision: str = "bf16"  # bf16 autocast of the encoders on CUDA, or fp32 (the authors' evaluation)
+    minmax_8bit: bool = False  # image-processor checkpoints: stretch each image to 0..255 first (authors' batch eval)
 
     def path(self, *parts: str) -> Path:
         """``output_dir / parts``; the parent folder is created."""

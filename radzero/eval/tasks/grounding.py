@@ -95,7 +95,8 @@ def evaluate_grounding(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dic
         raise ValueError(f"{where}: empty phrase for image(s) {empty[:3]}")
     rows: list[dict[str, Any]] = []
     tiles: list[np.ndarray] = []
-    maps = phrase_maps(ctx.net, samples, prompts, ctx.device, ctx.geometry_for(spec), ctx.batch_size, ctx.num_workers)
+    maps = phrase_maps(ctx.net, samples, prompts, ctx.device, ctx.geometry_for(spec), ctx.batch_size, ctx.num_workers,
+                       precision=ctx.precision, minmax_8bit=ctx.minmax_8bit)
     for item in maps:
         sample, prompt = item.sample, prompts[item.index]
         if not sample.boxes:

@@ -16,16 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
 
-from radzero.data.io import load_image
-from radzero.data.transforms.geometry import map_to_original
-from radzero.eval.inference import autocast_for, encode_prompts, eval_transform
 from radzero.eval.overlays import DEFAULT_COSINE_RANGE, overlay_rgb, save_png
 from radzero.eval.results import write_results
 from radzero.eval.tasks.context import EvalContext
-from radzero.model import similarity_maps
+from radzero.predictor import Predictor
 from radzero.utils.atomic import atomic_write
 from radzero.utils.checks import RadZeroInputError
 
@@ -39,7 +35,6 @@ def slug(text: str, max_length: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:max_length] or "prompt"
 
 
-@torch.no_grad()
 def open_vocabulary_maps(
     ctx: EvalContext, image: str | Path | None, prompts: Sequence[str] | None, threshold: float | None = None
 ) -> dict[str, Any]:
@@ -54,25 +49,20 @@ def open_vocabulary_maps(
     if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
         raise RadZeroInputError(f"threshold must be a probability in [0, 1], got {threshold}")
     path = Path(image)
-    picture = load_image(path)  # (H, W) in [0, 1]
-    tensor, geometry = eval_transform(ctx.net, ctx.geometry)(picture)  # (3, S, S)
-    features = encode_prompts(ctx.net, prompts, ctx.device)  # (P, D)
-    with autocast_for(ctx.device):
-        tokens, grid = ctx.net.encode_image(tensor[None].to(ctx.device))  # (1, L, D)
-    logits, scores = ctx.net.head(features, tokens.float())  # (P, 1), (1, P, L)
-    patch_scores = similarity_maps(scores, grid, ctx.net.vision.num_prefix_tokens)[0]  # (P, h, w)
-    maps = map_to_original(patch_scores.float().cpu(), geometry)  # (P, H, W) = cos / tau
-    tau = float(ctx.net.tau.detach())
+    predictor = Predictor(ctx.net, ctx.device, precision=ctx.precision, geometry=ctx.geometry,
+                          minmax_8bit=ctx.minmax_8bit)
+    picture = predictor.load(path)  # (H, W) in [0, 1]
+    prediction = predictor.predict(picture, prompts)
     entries = []
     for k, prompt in enumerate(prompts):
-        cosine = (maps[k] * tau).numpy()
+        cosine = prediction.cosine_maps[k]  # (H, W), NaN outside the network's view
         stem = f"{path.stem}_{k:02d}_{slug(prompt)}"
         mask = None
-        entry: dict[str, Any] = {"prompt": prompt, "score": float(logits[k, 0]),
+        entry: dict[str, Any] = {"prompt": prompt, "score": float(prediction.cosines[k]),
+                                 "probability": float(prediction.probs[k]),
                                  "max_cosine": float(np.nanmax(cosine)), "min_cosine": float(np.nanmin(cosine))}
         if threshold is not None:
-            prob = torch.sigmoid(maps[k]).numpy()
-            mask = np.nan_to_num(prob, nan=0.0) > float(threshold)  # (H, W) bool
+            mask = np.nan_to_num(prediction.prob_maps[k], nan=0.0) > float(threshold)  # (H, W) bool
             mask_path = ctx.path("maps", f"{stem}_mask.png")
             white = Image.fromarray(mask.astype(np.uint8) * 255)
             atomic_write(mask_path, lambda tmp, picture=white: picture.save(tmp, format="PNG"))
@@ -81,7 +71,7 @@ def open_vocabulary_maps(
         entry["overlay"] = ctx.relative(overlay)
         entries.append(entry)
     result = {"image": str(path), "geometry": ctx.geometry, "cosine_colour_range": list(DEFAULT_COSINE_RANGE),
-              "threshold": threshold, "prompts": entries}
+              "threshold": threshold, "tau": prediction.tau, "prompts": entries}
     write_results(ctx.path("maps", "maps.json"), result)
     logger.info("maps: %d prompt(s) for %s written to %s", len(prompts), path, ctx.output_dir / "maps")
     return result

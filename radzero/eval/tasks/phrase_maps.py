@@ -15,8 +15,8 @@ import torch
 
 from radzero.data.samples import GroundingSample
 from radzero.data.transforms.geometry import GeometryParams, map_to_original
-from radzero.eval.inference import autocast_for, encode_prompts, eval_transform, image_loader
-from radzero.model import RadZero, similarity_maps
+from radzero.eval.inference import encode_images, encode_prompts, eval_transform, image_loader
+from radzero.model import RadZero
 
 __all__ = ["PhraseMap", "phrase_maps"]
 
@@ -41,30 +41,27 @@ def phrase_maps(
     geometry: str = "resize",
     batch_size: int = 32,
     num_workers: int = 0,
+    precision: str = "bf16",
+    minmax_8bit: bool = False,
 ) -> Iterator[PhraseMap]:
     """Yield a PhraseMap for every sample (``prompts[i]`` is the text of ``samples[i]``), image by image."""
     if len(prompts) != len(samples):
         raise ValueError(f"{len(prompts)} prompts for {len(samples)} grounding samples")
     texts = list(dict.fromkeys(prompts))
     text_index = {t: k for k, t in enumerate(texts)}
-    features = encode_prompts(net, texts, device)  # (U, D)
+    features = encode_prompts(net, texts, device, precision)  # (U, D)
     by_image: dict[str, list[int]] = {}
     for i, sample in enumerate(samples):
         by_image.setdefault(sample.image_id, []).append(i)
     images = [samples[members[0]] for members in by_image.values()]
-    loader = image_loader(images, eval_transform(net, geometry), batch_size, num_workers)
-    tau = float(net.tau.detach())
+    loader = image_loader(images, eval_transform(net, geometry, minmax_8bit=minmax_8bit), batch_size, num_workers)
     for batch in loader:
-        with autocast_for(device):
-            tokens, grid = net.encode_image(batch["images"].to(device, non_blocking=True))  # (B, L, D)
-        tokens = tokens.float()
+        tokens, grid = encode_images(net, batch["images"], device, precision)  # (B, L, D)
         for row, image_id in enumerate(batch["image_ids"]):
             members = by_image[image_id]
             rows = torch.tensor([text_index[prompts[i]] for i in members], device=features.device)
-            logits, scores = net.head(features[rows], tokens[row : row + 1])  # (k, 1), (1, k, L)
-            prefix = net.vision.num_prefix_tokens
-            cosines = similarity_maps(scores, grid, prefix)[0].float().cpu() * tau  # (k, h, w)
+            logits, cosine_maps = net.similarity(features[rows], tokens[row : row + 1], grid)  # (k, 1), (1, k, h, w)
             params = batch["geometry"][row]
-            originals = map_to_original(cosines.numpy(), params)  # (k, H, W)
+            originals = map_to_original(cosine_maps[0].float().cpu().numpy(), params)  # (k, H, W)
             for k, i in enumerate(members):
                 yield PhraseMap(i, samples[i], originals[k], float(logits[k, 0]), params)

@@ -80,7 +80,8 @@ class ClassPrompts:
 
     @classmethod
     def encode(
-        cls, net: RadZero, prompts: Mapping[str, Sequence[str]], device: torch.device, combine: str = "features"
+        cls, net: RadZero, prompts: Mapping[str, Sequence[str]], device: torch.device, combine: str = "features",
+        precision: str = "bf16",
     ) -> ClassPrompts:
         """Encode every prompt once; with ``combine="features"`` average them per class."""
         if combine not in COMBINE_MODES:
@@ -88,7 +89,7 @@ class ClassPrompts:
         classes = list(prompts)
         flat = [p for name in classes for p in prompts[name]]
         owner = torch.tensor([c for c, name in enumerate(classes) for _ in prompts[name]])
-        features = encode_prompts(net, flat, device)  # (P_total, D)
+        features = encode_prompts(net, flat, device, precision)  # (P_total, D)
         if combine == "features":
             sums = torch.zeros(len(classes), features.shape[1], device=features.device, dtype=features.dtype)
             sums.index_add_(0, owner.to(features.device), features)

@@ -13,6 +13,7 @@ import torch
 from omegaconf import DictConfig
 
 from radzero.eval.checkpoint import load_model
+from radzero.eval.inference import check_precision
 from radzero.eval.results import markdown_table, write_results
 from radzero.eval.tasks.classification import evaluate_classification
 from radzero.eval.tasks.context import EvalContext, pick_device
@@ -70,6 +71,8 @@ def build_context(cfg: DictConfig) -> EvalContext:
         overlays=int(cfg.get("overlays", 16)),
         prompt_template=str(cfg.get("prompt_template", "There is {}")),
         prompt_combine=str(cfg.get("prompt_combine", "features")),
+        precision=check_precision(str(cfg.get("precision", "bf16"))),
+        minmax_8bit=bool(cfg.get("minmax_8bit", False)),
     )
 
 
@@ -129,7 +132,10 @@ def _meta(cfg: DictConfig, ctx: EvalContext, tasks: list[str]) -> dict[str, Any]
         "image_size": int(ctx.net.vision.image_size),
         "geometry": ctx.geometry,
         "device": str(ctx.device),
-        "bf16_autocast": ctx.device.type == "cuda",
+        "precision": ctx.precision,
+        "bf16_autocast": ctx.device.type == "cuda" and ctx.precision == "bf16",
+        "image_processor": (ctx.net.image_processor_config or {}).get("image_processor_type"),
+        "minmax_8bit": ctx.minmax_8bit,
         "n_bootstrap": ctx.n_bootstrap,
         "seed": ctx.seed,
         "max_images": ctx.max_images,

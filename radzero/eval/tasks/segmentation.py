@@ -51,6 +51,8 @@ def accumulate_split(
     num_workers: int = 0,
     histograms: PixelAUROCBootstrap | None = None,
     image_rows: list[dict[str, Any]] | None = None,
+    precision: str = "bf16",
+    minmax_8bit: bool = False,
 ) -> DiceAccumulator:
     """Stream every image's probability map (original resolution) into a DiceAccumulator.
 
@@ -58,18 +60,18 @@ def accumulate_split(
     receives one summary dict per image (id, positive, gt pixels, max probability).
     """
     accumulator = DiceAccumulator(n_auroc_bins=None)  # the pixel AUROC comes from ``histograms``
-    loader = image_loader(samples, eval_transform(net, geometry), batch_size, num_workers)
+    loader = image_loader(samples, eval_transform(net, geometry, minmax_8bit=minmax_8bit), batch_size, num_workers)
     tau = float(net.tau.detach())
-    for batch in score_images(net, text_features, loader, device, with_maps=True):
+    for batch in score_images(net, text_features, loader, device, with_maps=True, precision=precision):
         for row, index in enumerate(batch.index.tolist()):
             sample = samples[index]
-            scores = map_to_original(batch.maps[row, 0], batch.geometry[row])  # (H, W) S = cos / tau
-            prob = torch.sigmoid(scores).numpy()  # NaN (unseen) stays NaN
+            cosines = map_to_original(batch.maps[row, 0], batch.geometry[row])  # (H, W) cosines
+            prob = torch.sigmoid(cosines / tau).numpy()  # NaN (unseen) stays NaN
             gt = sample.mask()  # (H, W) bool
             accumulator.update(prob, gt, key=sample.image_id)
             valid = ~np.isnan(prob)
             if histograms is not None:
-                histograms.update(scores.numpy()[valid] * tau, gt[valid])  # cosines
+                histograms.update(cosines.numpy()[valid], gt[valid])
             if image_rows is not None:
                 image_rows.append({"image_id": sample.image_id, "positive": bool(gt.any()),
                                    "gt_pixels": int(gt.sum()), "max_prob": float(prob[valid].max())})
@@ -90,9 +92,10 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
     shared = {s.image_id for s in test} & {s.image_id for s in validation}
     if shared:
         raise ValueError(f"{where}: {len(shared)} image(s) are in both validation and test, e.g. {sorted(shared)[:3]}")
-    features = encode_prompts(ctx.net, [prompt], ctx.device)  # (1, D)
+    features = encode_prompts(ctx.net, [prompt], ctx.device, ctx.precision)  # (1, D)
     geometry = ctx.geometry_for(spec)
-    run = dict(device=ctx.device, geometry=geometry, batch_size=ctx.batch_size, num_workers=ctx.num_workers)
+    run = dict(device=ctx.device, geometry=geometry, batch_size=ctx.batch_size, num_workers=ctx.num_workers,
+               precision=ctx.precision, minmax_8bit=ctx.minmax_8bit)
     val_acc = accumulate_split(ctx.net, validation, features, **run) if validation else None
     histograms = PixelAUROCBootstrap(int(spec.get("pixel_auroc_bins", 2000)))
     rows: list[dict[str, Any]] = []

@@ -13,7 +13,8 @@ class TextEncoder(nn.Module):
     """Sentences -> one feature vector each.
 
     forward(input_ids (N, T), attention_mask (N, T)) -> (N, embed_dim)
-    tokenize(texts) -> {"input_ids", "attention_mask"} (padded to the longest, truncated to max_length),
+    tokenize(texts) -> {"input_ids", "attention_mask"} (padded to the longest, truncated to max_length;
+    max_length=None means the tokenizer's own model_max_length, as the RadZero authors truncate),
     so `encoder(**encoder.tokenize(texts))` works.
 
     Attributes: embed_dim (output width, after the optional projection), tokenizer (a HF tokenizer,
@@ -21,12 +22,12 @@ class TextEncoder(nn.Module):
     max_length, backbone (the HF transformer), proj (nn.Identity or nn.Linear to proj_dim).
     """
 
-    def __init__(self, backbone: nn.Module, tokenizer: Any, *, hidden_dim: int, max_length: int,
+    def __init__(self, backbone: nn.Module, tokenizer: Any, *, hidden_dim: int, max_length: int | None,
                  proj_dim: int | None = None) -> None:
         super().__init__()
         self.backbone = backbone
         self.tokenizer = tokenizer
-        self.max_length = int(max_length)
+        self.max_length = resolve_max_length(max_length, tokenizer)
         self.hidden_dim = int(hidden_dim)
         self.proj = nn.Linear(self.hidden_dim, proj_dim) if proj_dim else nn.Identity()
         self.embed_dim = int(proj_dim) if proj_dim else self.hidden_dim
@@ -54,6 +55,23 @@ class TextEncoder(nn.Module):
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, max_length={self.max_length}"
+
+
+# transformers' "no limit" sentinel for tokenizers saved without a model_max_length
+_UNBOUNDED = 1_000_000
+
+
+def resolve_max_length(max_length: int | None, tokenizer: Any) -> int:
+    """``max_length``, or when None the tokenizer's own ``model_max_length`` (what ``truncation=True`` uses)."""
+    if max_length is not None:
+        return int(max_length)
+    limit = getattr(tokenizer, "model_max_length", None)
+    if limit is None or limit >= _UNBOUNDED:
+        raise ValueError(
+            f"text max_length is null (= the tokenizer's model_max_length) but the tokenizer "
+            f"{type(tokenizer).__name__} has none ({limit}); set model.text.max_length"
+        )
+    return int(limit)
 
 
 def build_hf_model(config: Any) -> nn.Module:

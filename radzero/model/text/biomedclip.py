@@ -60,6 +60,7 @@ class BiomedCLIPTextEncoder(TextEncoder):
         config_file: str | Path = BERT_CONFIG,
         config_overrides: dict[str, Any] | None = None,
         vocab_file: str | Path | None = None,
+        tokenizer: Any | None = None,
     ) -> None:
         clip_cfg = load_json(clip_config_file)
         text_cfg = clip_cfg["text_cfg"]
@@ -80,12 +81,12 @@ class BiomedCLIPTextEncoder(TextEncoder):
                 raise ValueError(f"{model_id}: expected cls_last_hidden_state_pooler, got {pooler}")
             # the HF tokenizer named by the checkpoint's own open_clip config (hf_tokenizer_name)
             oc_tokenizer = open_clip.get_tokenizer(model_id)
-            tokenizer = oc_tokenizer.tokenizer
+            tokenizer = tokenizer or oc_tokenizer.tokenizer
             max_length = int(max_length or oc_tokenizer.context_length)
             del clip_model
         else:
             max_length = int(max_length or text_cfg.get("context_length", 256))
-            tokenizer = radiology_tokenizer(vocab_file, model_max_length=max_length)
+            tokenizer = tokenizer or radiology_tokenizer(vocab_file, model_max_length=max_length)
             overrides = dict(config_overrides or {})
             overrides.setdefault("pad_token_id", tokenizer.pad_token_id)
             config = hf_config(config_file, overrides)

@@ -24,7 +24,7 @@ def build_text_encoder(
     name:
       hf          AutoModel (MPNet / BERT) + attention-masked mean pooling. kwargs: model_id
                   ("sentence-transformers/all-mpnet-base-v2"; "dmis-lab/biobert-v1.1" also has a local
-                  config), tokenizer_id, max_length (512), config_file / config_overrides / vocab_file
+                  config), tokenizer_id, max_length (None), config_file / config_overrides / vocab_file
                   (pretrained=False only).
       biomedclip  BiomedCLIP PubMedBERT tower, CLS pooling + MLP projection to 512. kwargs: model_id,
                   max_length (256), clip_config_file, config_file / config_overrides / vocab_file.
@@ -32,6 +32,9 @@ def build_text_encoder(
                   layers (2), heads (4), intermediate, max_length (128), dropout, vocab_file
                   (pretrained is ignored).
     proj_dim: optional final nn.Linear to proj_dim (embed_dim becomes proj_dim).
+    tokenizer: a tokenizer to use instead of the builder's own (e.g. the one saved with a checkpoint);
+    its pad id and size then define the embedding table of a random-weight build.
+    max_length=None (hf): truncate at the tokenizer's model_max_length.
     pretrained=False never touches the hub: random weights from radzero/model/assets configs and the
     offline radiology-vocab tokenizer.
     """

@@ -44,16 +44,19 @@ class HFMeanPoolTextEncoder(TextEncoder):
         proj_dim: int | None = None,
         model_id: str = DEFAULT_MODEL_ID,
         tokenizer_id: str | None = None,
-        max_length: int = 512,
+        max_length: int | None = None,
         config_file: str | Path | None = None,
         config_overrides: dict[str, Any] | None = None,
         vocab_file: str | Path | None = None,
+        tokenizer: Any | None = None,
     ) -> None:
+        """``max_length=None``: the tokenizer's ``model_max_length`` (512 for the offline tokenizer).
+        ``tokenizer``: use this tokenizer (e.g. the one saved with a checkpoint) instead of building one."""
         if pretrained:
             if config_overrides or config_file:
                 raise ValueError("config_file / config_overrides only apply to pretrained=False")
             backbone = load_hf_model(model_id)
-            tokenizer = hub_tokenizer(tokenizer_id or model_id)
+            tokenizer = tokenizer or hub_tokenizer(tokenizer_id or model_id)
         else:
             if config_file is None:
                 if model_id not in LOCAL_CONFIGS:
@@ -61,9 +64,9 @@ class HFMeanPoolTextEncoder(TextEncoder):
                         f"no local config for {model_id!r} (known: {sorted(LOCAL_CONFIGS)}); pass config_file"
                     )
                 config_file = LOCAL_CONFIGS[model_id]
-            tokenizer = radiology_tokenizer(vocab_file, model_max_length=max_length)
+            tokenizer = tokenizer or radiology_tokenizer(vocab_file, model_max_length=max_length or 512)
             overrides = dict(config_overrides or {})
-            # the offline tokenizer has its own ids: make the embedding table and padding agree with it
+            # the tokenizer has its own ids: make the embedding table and padding agree with it
             overrides.setdefault("pad_token_id", tokenizer.pad_token_id)
             config = hf_config(config_file, overrides)
             if config.vocab_size < len(tokenizer):

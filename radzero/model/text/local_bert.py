@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -24,11 +25,12 @@ class LocalBertTextEncoder(TextEncoder):
         max_length: int = 128,
         dropout: float = 0.1,
         vocab_file: str | Path | None = None,
+        tokenizer: Any | None = None,
     ) -> None:
         # `pretrained` is accepted for a uniform builder signature and ignored: always random weights.
         from transformers import BertConfig
 
-        tokenizer = radiology_tokenizer(vocab_file, model_max_length=max_length)
+        tokenizer = tokenizer or radiology_tokenizer(vocab_file, model_max_length=max_length)
         config = BertConfig(
             vocab_size=len(tokenizer),
             hidden_size=hidden,

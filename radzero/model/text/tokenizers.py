@@ -48,3 +48,48 @@ def hub_tokenizer(model_id: str):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(model_id, trust_remote_code=False)
+
+
+# the files a transformers tokenizer may be saved as (never config.json: it may point at remote code)
+TOKENIZER_FILES = (
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.txt",
+    "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+)
+
+
+def load_tokenizer(directory: str | Path):
+    """The tokenizer saved in ``directory``, through transformers' built-in class named by its
+    ``tokenizer_config.json`` (``tokenizer_class``), never through remote code.
+
+    Only the tokenizer files are read (copied to a private folder first), so a ``config.json`` beside
+    them that carries an ``auto_map`` (the RadZero authors' snapshot) is never consulted: no
+    trust-remote-code prompt, no remote code.
+    """
+    import json
+    import shutil
+    import tempfile
+
+    from transformers import PreTrainedTokenizerFast
+    from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
+
+    directory = Path(directory)
+    config_path = directory / "tokenizer_config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{config_path} not found: {directory} holds no saved tokenizer")
+    try:
+        name = json.loads(config_path.read_text(encoding="utf-8")).get("tokenizer_class")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{config_path} is not valid JSON ({error})") from error
+    cls = tokenizer_class_from_name(name) if name else None
+    if cls is None:
+        if not (directory / "tokenizer.json").is_file():
+            raise ValueError(
+                f"{config_path}: tokenizer_class {name!r} is not a transformers tokenizer and there is no "
+                "tokenizer.json to fall back on; radzero loads built-in tokenizer classes only"
+            )
+        cls = PreTrainedTokenizerFast
+    with tempfile.TemporaryDirectory(prefix="radzero-tokenizer-") as private:
+        for file_name in TOKENIZER_FILES:
+            if (directory / file_name).is_file():
+                shutil.copy2(directory / file_name, Path(private) / file_name)
+        return cls.from_pretrained(private, trust_remote_code=False)

@@ -70,6 +70,11 @@ class VisionEncoder(nn.Module):
         h, w = self.grid_size()
         return self.num_prefix_tokens + h * w
 
+    def resolved_kwargs(self) -> dict:
+        """Builder kwargs this encoder resolved itself (e.g. a hub model's mean / std), so that a saved
+        config rebuilds it identically offline; recorded in ``RadZeroConfig.vision``."""
+        return {}
+
     def forward_tokens(self, images: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) -> (B, 1 + h*w, D)
         raise NotImplementedError
 

@@ -23,7 +23,9 @@ def build_vision_encoder(
 
     name:
       dinov2      transformers Dinov2Model. kwargs: model_id ("StanfordAIMI/dinov2-base-xray-224"),
-                  config_file / config_overrides (pretrained=False only), mean, std.
+                  config_file / config_overrides (pretrained=False only), mean, std (default: the hub
+                  model's own image processor when pretrained, else ImageNet's), pos_embed_interpolation
+                  ("legacy": original DINOv2 / transformers 4.x rule, the authors' checkpoint; "exact").
       biomedclip  open_clip BiomedCLIP timm ViT-B/16 trunk, pos-embed resampled to image_size (multiple of 16).
                   kwargs: model_id ("hf-hub:microsoft/BiomedCLIP-PubMedBERT_256-vit_base_patch16_224"),
                   config_file / config_overrides (timm kwargs, pretrained=False only).

@@ -72,3 +72,45 @@ def set_vit_input_size(vit: nn.Module, image_size: int) -> None:
         with torch.no_grad():
             new = resample_pos_embed(old.detach(), new_grid, n_prefix, old_grid=old_grid)
         vit.pos_embed = nn.Parameter(new.clone(), requires_grad=old.requires_grad)
+
+
+POS_EMBED_INTERPOLATIONS = ("legacy", "exact")
+
+
+def interpolate_dinov2_pos_embed(
+    pos_embed: torch.Tensor,  # (1, 1 + N, D), N = n * n positions of the native square grid
+    grid: tuple[int, int],
+    mode: str = "legacy",
+) -> torch.Tensor:  # (1, 1 + h*w, D)
+    """DINOv2's position embeddings for a (h, w) patch grid, the same whatever transformers is installed.
+
+    Both modes keep the CLS row, interpolate the patch rows bicubically in float32
+    (``align_corners=False``, no antialias) and return the input unchanged on the native grid.
+
+    - ``legacy``: the original DINOv2 / transformers 4.x rule, which the RadZero authors' checkpoint
+      was trained with: ``scale_factor = ((h + 0.1) / n, (w + 0.1) / n)``. With a scale factor,
+      PyTorch maps output pixel i to input ``(i + 0.5) / scale - 0.5``, so the sampling positions
+      differ slightly from a resize to an exact size.
+    - ``exact``: resize to ``size=(h, w)`` (transformers 5's rule): input ``(i + 0.5) * n / h - 0.5``.
+    """
+    if mode not in POS_EMBED_INTERPOLATIONS:
+        raise ValueError(f"pos_embed_interpolation={mode!r}: choose one of {list(POS_EMBED_INTERPOLATIONS)}")
+    n_patch = pos_embed.shape[1] - 1
+    side = math.isqrt(n_patch)
+    if side * side != n_patch:
+        raise ValueError(f"DINOv2 pos-embed has {n_patch} patch rows, not a square grid")
+    height, width = int(grid[0]), int(grid[1])
+    if (height, width) == (side, side):
+        return pos_embed
+    cls_row, patch = pos_embed[:, :1], pos_embed[:, 1:]
+    dim = patch.shape[-1]
+    patch = patch.float().reshape(1, side, side, dim).permute(0, 3, 1, 2)  # (1, D, n, n)
+    if mode == "legacy":
+        scale = (float((height + 0.1) / side), float((width + 0.1) / side))
+        patch = F.interpolate(patch, scale_factor=scale, mode="bicubic", align_corners=False)
+    else:
+        patch = F.interpolate(patch, size=(height, width), mode="bicubic", align_corners=False)
+    if tuple(patch.shape[-2:]) != (height, width):
+        raise RuntimeError(f"pos-embed interpolation gave {tuple(patch.shape[-2:])}, expected {(height, width)}")
+    patch = patch.permute(0, 2, 3, 1).reshape(1, height * width, dim).to(pos_embed.dtype)
+    return torch.cat([cls_row, patch], dim=1)

@@ -24,6 +24,7 @@ from radzero.eval.metrics import pointing_game_hit
 from radzero.eval.tasks.context import EvalContext
 from radzero.eval.tasks.grounding import evaluate_grounding
 from radzero.eval.tasks.phrase_maps import phrase_maps
+from radzero.model import RadZero
 from radzero.model.vlcabs import VLCABSHead
 
 S, PATCH, GRID, DIM = 32, 8, 4, 8
@@ -48,6 +49,9 @@ class StubNet(nn.Module):
     @property
     def tau(self) -> torch.Tensor:
         return self.head.tau
+
+    similarity = RadZero.similarity  # the real map method, on the stub's head and grid
+    image_processor_config = None
 
     def tokenize(self, sentences):
         n = len(sentences)
@@ -88,17 +92,15 @@ def _closed_form(kind: str, H: int, W: int):
 
 
 def _reference_map(kind: str, H: int, W: int, grid: np.ndarray) -> np.ndarray:
-    """(H, W) expected map: bilinear (align_corners=False) upsampling to S, then sampling at original centres."""
+    """(H, W) expected map: ONE bilinear (align_corners=False) step from the grid to the original pixel
+    centres, through the geometry (original centre -> input coordinate -> grid coordinate)."""
     sy, sx, oy, ox, (top, left, bottom, right) = _closed_form(kind, H, W)
-    centres = (np.arange(S) + 0.5) * GRID / S - 0.5  # input pixel centre -> grid coordinate
-    gy, gx = np.meshgrid(np.clip(centres, 0, GRID - 1), np.clip(centres, 0, GRID - 1), indexing="ij")
-    up = map_coordinates(grid, [gy, gx], order=1, mode="nearest")  # (S, S)
     ys = (np.arange(H) + 0.5) * sy + oy  # original pixel centre -> continuous input coordinate
     xs = (np.arange(W) + 0.5) * sx + ox
-    iy = np.clip(ys - 0.5, top, bottom - 1)
-    ix = np.clip(xs - 0.5, left, right - 1)
-    yy, xx = np.meshgrid(iy, ix, indexing="ij")
-    out = map_coordinates(up, [yy, xx], order=1, mode="nearest")
+    gy = np.clip(ys * GRID / S - 0.5, 0, GRID - 1)  # -> grid coordinate (cell centres at integers)
+    gx = np.clip(xs * GRID / S - 0.5, 0, GRID - 1)
+    yy, xx = np.meshgrid(gy, gx, indexing="ij")
+    out = map_coordinates(grid, [yy, xx], order=1, mode="nearest")
     seen = ((ys >= top) & (ys < bottom))[:, None] & ((xs >= left) & (xs < right))[None, :]
     return np.where(seen, out, np.nan)
 
