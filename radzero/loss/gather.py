@@ -1,4 +1,4 @@
-"""All-gather of ragged per-rank tensors with gradient (DESIGN.md section 2, "Distributed").
+"""All-gather of ragged per-rank tensors with gradient (docs/model.md, "Distributed").
 
 Every rank ends up with the same global tensor and computes the same global loss. The backward
 sums the incoming gradients over ranks and keeps this rank's slice, so that after DDP averages

@@ -1,4 +1,4 @@
-"""Multi-positive contrastive losses over (sentences x images) logits (DESIGN.md section 2).
+"""Multi-positive contrastive losses over (sentences x images) logits (docs/model.md, "Losses").
 
 ``logits`` (N, B) are VL-CABS cosines, ``group[n]`` is the image sentence n belongs to, and every
 image has at least one sentence. Everything is computed in log-space (log-sum-exp), in fp32.

@@ -1,4 +1,4 @@
-"""VL-CABS: vision-language cross-attention based similarity (DESIGN.md section 1).
+"""VL-CABS: vision-language cross-attention based similarity (docs/model.md).
 
 For text features T (N, D) and vision tokens V (B, L, D), both already layer-normed:
 

@@ -1,4 +1,4 @@
-"""Multi-positive NCE / KL against brute-force loops written from DESIGN.md section 2."""
+"""Multi-positive NCE / KL against brute-force loops written from docs/model.md, "Losses"."""
 
 from __future__ import annotations
 

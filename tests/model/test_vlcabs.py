@@ -1,4 +1,4 @@
-"""VL-CABS against a brute-force NumPy loop (DESIGN.md section 1) and lean-vs-naive equivalence."""
+"""VL-CABS against a brute-force NumPy loop (docs/model.md) and lean-vs-naive equivalence."""
 
 from __future__ import annotations
 

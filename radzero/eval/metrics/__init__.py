@@ -1,4 +1,4 @@
-"""Evaluation metrics (DESIGN.md section 4). NumPy / torch in, Python floats / NumPy arrays out.
+"""Evaluation metrics (docs/protocols.md). NumPy / torch in, Python floats / NumPy arrays out.
 
 Maps are at ORIGINAL image resolution; NaN pixels (outside the network's view) are excluded from
 every metric. Boxes are (x, y, w, h) in original pixels with inclusive edges: see ``pointing``.

@@ -1,4 +1,4 @@
-"""Percentile bootstrap confidence intervals (DESIGN.md section 4: 1000 resamples, 95 %).
+"""Percentile bootstrap confidence intervals (docs/protocols.md: 1000 resamples, 95 %).
 
 Items (images, phrases) are resampled with replacement, ``n_resamples`` times, with
 ``numpy.random.default_rng(seed)``; the interval is the (1 - level) / 2 and (1 + level) / 2

@@ -1,4 +1,4 @@
-"""Contrast-to-noise ratio of a similarity map, BioViL protocol (DESIGN.md section 4).
+"""Contrast-to-noise ratio of a similarity map, BioViL protocol (docs/protocols.md).
 
     CNR = |mean_in - mean_out| / sqrt(var_in + var_out)
 

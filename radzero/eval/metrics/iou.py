@@ -1,4 +1,4 @@
-"""mIoU of a similarity map against the union of boxes, BioViL protocol (DESIGN.md section 4).
+"""mIoU of a similarity map against the union of boxes, BioViL protocol (docs/protocols.md).
 
 Protocol, per phrase:
 

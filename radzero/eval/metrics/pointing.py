@@ -1,4 +1,4 @@
-"""Pointing game (DESIGN.md section 4) and the box -> pixel convention shared by every box metric.
+"""Pointing game (docs/protocols.md) and the box -> pixel convention shared by every box metric.
 
 Box convention. A box is ``(x, y, w, h)`` in ORIGINAL-image pixels. Pixels are addressed by their
 integer index (row ``r``, column ``c``), and pixel (r, c) lies inside the box when

@@ -1,4 +1,4 @@
-"""Streaming zero-shot segmentation metrics over a threshold grid (DESIGN.md section 4).
+"""Streaming zero-shot segmentation metrics over a threshold grid (docs/protocols.md).
 
 ``DiceAccumulator.update(prob_map, gt_mask)`` takes one image at a time (probability map at
 ORIGINAL resolution, NaN where the network saw nothing) and keeps only small per-image summaries,

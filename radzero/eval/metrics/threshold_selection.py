@@ -1,8 +1,8 @@
 """Dice threshold chosen on validation, reported on test; the test-chosen "oracle" beside it.
 
-The authors pick the threshold that maximises Dice on the test set itself (optimistic). DESIGN.md
-section 4 asks for a validation-chosen threshold by default; the test-chosen value is reported
-only under the name "oracle".
+The authors pick the threshold that maximises Dice on the test set itself (optimistic). radzero's
+protocol (docs/protocols.md) chooses it on a validation split by default; the test-chosen value is
+reported only under the name "oracle".
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Zero-shot grounding: pointing game, mIoU and CNR (MS-CXR) / per-class pointing game (ChestX-Det10).
 
-Maps are cosine maps undone to the ORIGINAL image (``map_to_original``: bilinear upsampling to
-the input, then the recorded resize / pad / crop inverted; unseen pixels NaN and ignored). A
+Maps are cosine maps on the ORIGINAL image (``map_to_original``: one bilinear step from the patch
+grid through the recorded resize / pad / crop; unseen pixels NaN and ignored). A
 pointing-game hit counts when the argmax pixel lies in ANY box of the phrase; the authors' MS-CXR
 code uses only the first box: that value is always in ``authors_protocol`` and, when it differs
 from the any-box value, also a separate headline metric ``pointing_game_first_box``.
