@@ -80,7 +80,9 @@ def load_tokenizer(directory: str | Path):
         name = json.loads(config_path.read_text(encoding="utf-8")).get("tokenizer_class")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{config_path} is not valid JSON ({error})") from error
-    cls = tokenizer_class_from_name(name) if name else None
+    # the fast (tokenizers) class first, as AutoTokenizer picks it; transformers 5 has only that one
+    candidates = (f"{name.removesuffix('Fast')}Fast", name) if name else ()
+    cls = next((c for c in map(tokenizer_class_from_name, candidates) if c is not None), None)
     if cls is None:
         if not (directory / "tokenizer.json").is_file():
             raise ValueError(
