@@ -14,7 +14,8 @@ class AlignTransformer(nn.Module):
     A timm ``Block`` computes what a transformers ``Dinov2Layer`` (the authors' align layers) computes:
     LayerNorm -> attention (fused qkv = the concatenated query / key / value weights) -> LayerScale ->
     residual, LayerNorm -> MLP (exact GELU) -> LayerScale -> residual. The paper's layers use
-    ``Dinov2Config`` defaults: LayerScale init 1.0 (``layer_scale_init``) and LayerNorm eps 1e-6 (``norm_eps``).
+    ``Dinov2Config`` defaults: LayerScale init 1.0 (``layer_scale_init``) and LayerNorm eps 1e-6 (``norm_eps``;
+    set explicitly because timm's own default norm layer changed between versions).
     """
 
     def __init__(
@@ -26,7 +27,7 @@ class AlignTransformer(nn.Module):
         layer_scale_init: float | None = None,
         drop_path: float = 0.0,
         final_norm: bool = False,
-        norm_eps: float = 1e-5,
+        norm_eps: float = 1e-6,
     ) -> None:
         super().__init__()
         if dim % num_heads:

@@ -30,7 +30,7 @@ class RadZeroConfig:
     align_heads: int = 12
     align_mlp_ratio: float = 4.0
     align_layer_scale: float | None = None  # LayerScale init; the paper's align layers: 1.0 (Dinov2Config default)
-    align_norm_eps: float = 1e-5  # LayerNorm eps of the align layers; the paper's: 1e-6 (Dinov2Config default)
+    align_norm_eps: float = 1e-6  # LayerNorm eps of the align layers (Dinov2Config's and timm's default)
     init_tau: float = 0.07
     learn_tau: bool = True
     lean_head: bool = True  # memory-lean VL-CABS for the loss
