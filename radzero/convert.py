@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import hydra
@@ -21,6 +20,7 @@ import torch
 from omegaconf import DictConfig
 
 from radzero.model import RadZero
+from radzero.utils.atomic import staging_dir
 
 logger = logging.getLogger("radzero.convert")
 
@@ -36,7 +36,7 @@ def convert(src: str | Path, out: str | Path) -> Path:
         raise ConvertError(f"out={out} already exists and is not an empty folder: choose a new folder")
     model = RadZero.from_pretrained(src)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.converting-"))
+    staging = staging_dir(out, "converting")
     try:
         model.save_pretrained(staging)
         reloaded = RadZero.from_pretrained(staging).state_dict()

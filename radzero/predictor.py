@@ -28,6 +28,7 @@ from radzero.data.transforms.geometry import map_to_original
 from radzero.eval.inference import check_precision, encode_images, encode_prompts, eval_transform
 from radzero.model import RadZero
 from radzero.utils.checks import RadZeroInputError
+from radzero.utils.validate import device as validate_device
 
 __all__ = ["Prediction", "Predictor"]
 
@@ -44,12 +45,6 @@ class Prediction:
     tau: float
 
 
-def _pick_device(device: str | torch.device) -> torch.device:
-    if str(device) in ("auto", ""):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 class Predictor:
     """Zero-shot probabilities and similarity maps of one model (see module doc)."""
 
@@ -63,7 +58,7 @@ class Predictor:
     ) -> None:
         """``precision``: ``fp32`` (the authors' inference) or ``bf16`` (autocast on CUDA);
         ``geometry``: radzero folders only (resize | center_crop | pad); ``minmax_8bit``: see ``eval_transform``."""
-        self.device = _pick_device(device)
+        self.device = validate_device(device)
         self.net = net.eval().to(self.device)
         self.precision = check_precision(precision)
         self.transform = eval_transform(net, geometry, minmax_8bit=minmax_8bit)

@@ -1,7 +1,9 @@
 """Time generating the default phantom dataset (n_train=2000 + default eval sets).
 
-usage: python scripts/bench_phantom.py [out_dir=/tmp/radzero_phantom_bench] [workers=2] [keep=false] [key=value ...]
-Prints images/s and total seconds (plan / render / write split) and removes the output unless keep=true.
+usage: python scripts/bench_phantom.py [out_dir=<new folder>] [workers=2] [keep=false] [key=value ...]
+Prints images/s and total seconds (plan / render / write split). The output is removed afterwards unless
+keep=true, and only when this call created it: an out_dir that already existed is never deleted.
+Any other key=value is a parameter of radzero.data.phantom.generate_phantom (n_train, seed, ...).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from radzero.data.phantom import generate_phantom
 
 
 def main(argv: list[str]) -> int:
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(__doc__.strip())
+        return 0
     cfg = OmegaConf.to_container(OmegaConf.from_cli(argv), resolve=True)
     keep = bool(cfg.pop("keep", False))
     out = cfg.pop("out_dir", None)
@@ -27,9 +32,15 @@ def main(argv: list[str]) -> int:
     if out is None:
         tmp = tempfile.mkdtemp(prefix="radzero_phantom_bench_")
         out = str(Path(tmp) / "phantom")
+    elif Path(out).exists():
+        keep = True  # not created by this call: never delete it, whatever happens below
     cfg.setdefault("workers", 2)
     try:
-        s = generate_phantom(out, **cfg)
+        try:
+            s = generate_phantom(out, **cfg)
+        except (FileExistsError, ValueError, TypeError) as error:
+            print(f"bench_phantom: {error}", file=sys.stderr)
+            return 1
         cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
                   for f in ("ru_utime", "ru_stime"))
         inodes = {f.stat().st_ino: f.stat().st_size for f in Path(out).rglob("*") if f.is_file()}  # hard links once

@@ -70,6 +70,8 @@ def load_image(
     ``image_size(path)``.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ImageLoadError(f"{path} is a folder, not an image file: give the path of one JPEG / PNG / DICOM")
     if not path.is_file():
         raise ImageLoadError(f"image file not found: {path}")
     try:

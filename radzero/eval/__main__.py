@@ -13,6 +13,7 @@ Writes results.json, results.md, predictions/, figures/ (or maps/) under ``paths
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import hydra
@@ -27,17 +28,35 @@ register_resolvers()
 @hydra.main(version_base="1.3", config_path="../../configs", config_name="eval")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point; a bad input exits with status 1 and a one-line reason."""
-    from radzero.data.io import ImageLoadError
-    from radzero.data.readers import DataFormatError
-    from radzero.eval.checkpoint import CheckpointError
-    from radzero.eval.tasks import run_eval
-    from radzero.utils.checks import RadZeroInputError
+    from radzero.eval.settings import check_config
+    from radzero.utils.errors import ConfigError, RadZeroInputError
 
+    signal.signal(signal.SIGTERM, _interrupt)  # SLURM / kill: mark results.json as interrupted, exit 143
     try:
-        run_eval(cfg)
-    except (CheckpointError, DataFormatError, ImageLoadError, FileNotFoundError, RadZeroInputError) as error:
+        check_config(cfg)  # before any heavy import
+        from radzero.data.io import ImageLoadError
+        from radzero.data.readers import DataFormatError
+        from radzero.eval.checkpoint import CheckpointError
+        from radzero.eval.tasks import run_eval
+
+        try:
+            run_eval(cfg)
+        except (CheckpointError, DataFormatError, ImageLoadError) as error:
+            raise RadZeroInputError(str(error)) from error
+    except (ConfigError, RadZeroInputError, FileNotFoundError, ValueError) as error:
         logger.error("%s", error)
         sys.exit(1)
+    except KeyboardInterrupt as error:
+        logger.error("interrupted (%s)", error or "SIGINT")
+        sys.exit(143 if isinstance(error, Terminated) else 130)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the evaluation is, so it can record that it stopped."""
+
+
+def _interrupt(signum, frame) -> None:
+    raise Terminated(f"signal {signal.Signals(signum).name}")
 
 
 if __name__ == "__main__":

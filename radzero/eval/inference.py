@@ -21,10 +21,9 @@ from radzero.data.datasets import ImageDataset
 from radzero.data.transforms.geometry import GeometryParams
 from radzero.data.transforms.hf_processor import HFImageProcessorTransform
 from radzero.data.transforms.pipeline import ImageTransform
+from radzero.eval.settings import PRECISIONS
 from radzero.model import RadZero
 from radzero.utils.checks import RadZeroInputError
-
-PRECISIONS = ("bf16", "fp32")
 
 
 def check_precision(precision: str) -> str:

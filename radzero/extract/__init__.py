@@ -10,12 +10,12 @@ from .cache import ExtractionCache, cache_key
 from .prompt import Prompt
 from .reports import Report, load_reports, parse_mimic_report
 from .rules import RulesExtractor, analyze_sentence, extract_phrases
-from .runner import atomic_write_json, run_extraction
+from .runner import run_extraction
 
 __all__ = [
     "KEY_PHRASES_SCHEMA", "Extractor", "InvalidOutput", "Result", "find_json_object", "parse_key_phrases",
     "ExtractionCache", "cache_key", "Prompt", "Report", "load_reports", "parse_mimic_report",
-    "RulesExtractor", "analyze_sentence", "extract_phrases", "atomic_write_json", "run_extraction",
+    "RulesExtractor", "analyze_sentence", "extract_phrases", "run_extraction",
     "OpenAIExtractor", "TransformersExtractor",
 ]
 

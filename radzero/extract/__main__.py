@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+from pathlib import Path
 from typing import Any
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
+
+from radzero.utils.validate import number, writable_dir
 
 from .cache import ExtractionCache
 from .reports import load_reports
@@ -31,8 +35,13 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     inp = cfg.input
     id_cols = list(inp.id_cols) if inp.get("id_cols") is not None else None
-    reports = load_reports(inp.path, inp.format, inp.findings_col, inp.impression_col, id_cols,
-                           inp.get("limit"))
+    limit = number(inp.get("limit"), "input.limit", minimum=1, integer=True, allow_none=True)
+    for key in ("chunk_size", "flush_every"):
+        number(cfg.get(key, 1), key, minimum=1, integer=True)
+    writable_dir(Path(str(cfg.output)).parent, "output (its folder)")
+    if cfg.cache.get("path"):
+        writable_dir(Path(str(cfg.cache.path)).parent, "cache.path (its folder)")
+    reports = load_reports(inp.path, inp.format, inp.findings_col, inp.impression_col, id_cols, limit)
     log.info("read %d reports from %s", len(reports), inp.path)
     extractor = hydra.utils.instantiate(cfg.extractor, _convert_="all")
     try:
@@ -52,8 +61,13 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path="../../configs", config_name="extract")
 def main(cfg: DictConfig) -> None:
+    """Hydra entry point; a bad input exits with status 1 and a one-line reason naming the file, row or key."""
     log.debug("config:\n%s", OmegaConf.to_yaml(cfg))
-    run(cfg)
+    try:
+        run(cfg)
+    except (ValueError, FileNotFoundError) as error:  # ConfigError, unreadable / empty inputs, bad tables
+        log.error("%s", error)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 import tarfile
 import xml.etree.ElementTree as ET
@@ -25,6 +26,8 @@ __all__ = [
     "load_reports",
     "expand_with_metadata",
 ]
+
+log = logging.getLogger(__name__)
 
 # De-identification placeholders: MIMIC uses "___", IU-CXR/OpenI uses "XXXX".
 DEID_RE = re.compile(r"_{2,}|\bX{3,}\b")
@@ -112,17 +115,36 @@ _MIMIC_NAME_RE = re.compile(r"^s(\d+)$")
 _MIMIC_SUBJECT_RE = re.compile(r"^p(\d+)$")
 
 
-def _mimic_report(path: Path) -> Report:
+def read_text_report(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) for a UTF-8 text file, or (None, reason) for an unreadable or binary one."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return None, f"cannot read report {path}: {e}"
+    if b"\x00" in data:
+        return None, f"not a text report {path}: the file holds binary data (NUL bytes); skipped"
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") > max(2, len(text) // 100):
+        return None, f"not a text report {path}: more than 1% of it is not UTF-8; skipped"
+    return text, None
+
+
+def _mimic_report(path: Path, root: Path | None = None) -> Report:
+    """A report file: MIMIC-CXR's ``p<subject>/s<study>.txt`` (ids subject_id, study_id) or any other
+    ``.txt`` (id ``report_id``: its path below ``root`` without the suffix)."""
     study = _MIMIC_NAME_RE.match(path.stem)
     subject = _MIMIC_SUBJECT_RE.match(path.parent.name)
     ids: dict[str, Any] = {}
-    if subject:
-        ids["subject_id"] = int(subject.group(1))
-    ids["study_id"] = int(study.group(1)) if study else path.stem
-    try:
-        raw = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        return Report(ids=ids, source=str(path), error=f"cannot read report {path}: {e}")
+    if study:
+        if subject:
+            ids["subject_id"] = int(subject.group(1))
+        ids["study_id"] = int(study.group(1))
+    else:
+        relative = path.relative_to(root) if root is not None and path.is_relative_to(root) else Path(path.name)
+        ids["report_id"] = relative.with_suffix("").as_posix()
+    raw, reason = read_text_report(path)
+    if raw is None:
+        return Report(ids=ids, source=str(path), error=reason)
     sec = parse_mimic_report(raw)
     rep = Report(ids=ids, findings=sec["findings"], impression=sec["impression"], source=str(path),
                  section_source=sec["section_source"])
@@ -131,32 +153,78 @@ def _mimic_report(path: Path) -> Report:
     return rep
 
 
-def iter_mimic_reports(root: str | Path, pattern: str = "s*.txt") -> Iterator[Report]:
-    """Walk `root` (the MIMIC-CXR `files/` folder, its parent, or any sub-folder) in sorted order."""
+def iter_mimic_reports(root: str | Path) -> Iterator[Report]:
+    """Walk `root` in sorted order: a MIMIC-CXR tree (the `files/` folder, its parent or any sub-folder;
+    its `s<study>.txt` reports), else a folder of `.txt` reports (one report per file)."""
     root = Path(root)
     if root.is_file():
         yield _mimic_report(root)
         return
     if not root.exists():
         raise FileNotFoundError(f"report folder not found: {root}")
-    for path in sorted(root.rglob(pattern)):
-        if path.is_file():
-            yield _mimic_report(path)
+    files = sorted(p for p in root.rglob("*.txt") if p.is_file())
+    studies = [p for p in files if _MIMIC_NAME_RE.match(p.stem)]
+    if studies and len(studies) < len(files):
+        log.info("%s: reading the %d MIMIC-CXR reports s<study>.txt; %d other .txt file(s) ignored",
+                 root, len(studies), len(files) - len(studies))
+    for path in studies or files:
+        yield _mimic_report(path, root)
 
 
 def _table_rows(path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() in (".json",):
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{path} is not valid JSON ({e})") from None
         if isinstance(data, dict):  # {"records": [...]} or {id: record}
             data = data.get("records", list(data.values()))
         if not isinstance(data, list):
             raise ValueError(f"{path}: expected a JSON list of records")
         return data
     if path.suffix.lower() in (".jsonl", ".ndjson"):
+        rows = []
         with path.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            for number, line in enumerate(f, start=1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as e:
+                        raise ValueError(f"{path} line {number} is not valid JSON ({e})") from None
+        return rows
+    return _csv_rows(path)
+
+
+def _csv_rows(path: Path) -> list[dict[str, Any]]:
+    """CSV rows as dicts; a row with the wrong number of fields, or one that swallowed the lines after
+    it (an unbalanced quote), is an error naming its line and how many rows would be lost."""
+    rows: list[dict[str, Any]] = []
     with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+        reader = csv.reader(f, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return []
+            start = reader.line_num + 1
+            for values in reader:
+                if len(values) != len(header):
+                    raise ValueError(f"{path} line {start}: {len(values)} fields, the header has {len(header)}")
+                swallowed = [line for value in values for line in value.split("\n")[1:]
+                             if line.count(",") >= len(header) - 1]
+                if swallowed:
+                    raise ValueError(
+                        f"{path} line {start}: a quoted field runs over {len(swallowed)} line(s) that look like "
+                        f"rows of their own (an unbalanced quote?); {len(swallowed)} row(s) would be lost. "
+                        "Fix the quoting of that row."
+                    )
+                rows.append(dict(zip(header, values)))
+                start = reader.line_num + 1
+        except csv.Error as e:
+            raise ValueError(
+                f"{path} line {start}: {e} (an unbalanced quote swallows every row after it; "
+                f"{len(rows)} row(s) were read before it)"
+            ) from None
+    return rows
 
 
 def _as_text(v: Any) -> str:
@@ -227,6 +295,8 @@ def load_reports(path: str | Path, fmt: str = "auto", findings_col: str = "findi
                  limit: int | None = None) -> list[Report]:
     """Read reports from `path` in format `fmt` (auto | mimic | table | openi)."""
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"input.path {path} does not exist: give a report folder or table")
     if fmt == "auto":
         if path.is_dir():
             fmt = "openi" if next(path.rglob("*.xml"), None) is not None else "mimic"
@@ -251,6 +321,12 @@ def load_reports(path: str | Path, fmt: str = "auto", findings_col: str = "findi
         out.append(rep)
         if limit is not None and len(out) >= limit:
             break
+    if not out:
+        raise ValueError(
+            f"no reports found in {path} (format {fmt}). Expected a MIMIC-CXR tree of s<study>.txt files, a "
+            "folder of .txt reports, a .csv / .json / .jsonl table with findings / impression columns, or "
+            "IU-CXR (OpenI) .xml files / .tgz"
+        )
     return out
 
 

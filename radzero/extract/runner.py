@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
+
+from radzero.utils.atomic import atomic_write_json
+from radzero.utils.progress import RateLog, is_interactive
 
 from .base import Extractor, Result
 from .cache import ExtractionCache, cache_key
 from .reports import Report, expand_with_metadata
 
-__all__ = ["run_extraction", "atomic_write_json", "summary_path_for"]
+__all__ = ["run_extraction", "summary_path_for"]
 
 log = logging.getLogger(__name__)
-
-
-def atomic_write_json(path: str | Path, obj: Any, indent: int | None = 2) -> None:
-    """Write JSON to a temp file in the same folder, fsync, then os.replace (never half a file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=indent, ensure_ascii=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def summary_path_for(output: str | Path) -> Path:
@@ -131,7 +111,11 @@ def run_extraction(
     flusher = _Flusher(cache, ident, flush_every, flush_interval)
     n_ok = n_fail = 0
     t_run = time.perf_counter()
-    with _progress(progress) as prog:
+    interactive = progress and is_interactive()
+    # no terminal (SLURM logs, | tee): a log line every 30 s instead of the live bar
+    rate_log = RateLog(log, f"extract [{ident['backend']}]", len(todo), "reports") if progress and not interactive \
+        else None
+    with _progress(interactive) as prog:
         task = prog.add_task(f"extract [{ident['backend']}]", total=len(todo))
         try:
             for start in range(0, len(todo), max(1, chunk_size)):
@@ -147,6 +131,8 @@ def run_extraction(
                     n_fail += not res.ok
                     flusher.add(chunk[i], res)
                     prog.advance(task)
+                    if rate_log is not None:
+                        rate_log.update()
 
                 results = extractor.extract_batch([texts[k] for k in chunk], on_result)
                 if len(results) != len(chunk):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from torch import Tensor
 from radzero.model.radzero import RadZero, RadZeroConfig, load_state_dict_checked
 from radzero.model.text.tokenizers import load_tokenizer
 from radzero.model.vision.dinov2 import Dinov2VisionEncoder, dinov2_key
-from radzero.utils.atomic import atomic_write, atomic_write_json
+from radzero.utils.atomic import atomic_write, atomic_write_json, staging_dir
+from radzero.utils.errors import ConfigError
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -77,7 +77,7 @@ def save_model(model: RadZero, directory: str | Path) -> Path:
 
 def _replace_folder(target: Path, write) -> None:
     """``write(tmp_folder)`` beside ``target``, then swap it in (the old folder is removed only afterwards)."""
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    tmp = staging_dir(target)
     try:
         write(tmp)
         old = None
@@ -125,9 +125,12 @@ def load_model(
             f"{config_path} is neither a radzero model config (keys 'vision', 'text', 'align_depth', ...) nor the "
             f"RadZero authors' config (architectures ['CxrAlignModel']); its keys: {sorted(values)[:12]}"
         )
-    config = offline(with_overrides(RadZeroConfig.from_dict(values), overrides))
     tokenizer_dir = directory / TOKENIZER_DIR
-    model = RadZero(config, tokenizer=load_tokenizer(tokenizer_dir) if tokenizer_dir.is_dir() else None)
+    tokenizer = load_tokenizer(tokenizer_dir) if tokenizer_dir.is_dir() else None
+    try:
+        model = RadZero(offline(with_overrides(RadZeroConfig.from_dict(values), overrides)), tokenizer=tokenizer)
+    except (ConfigError, KeyError) as error:
+        raise ConfigError(f"{config_path}: {error.args[0] if error.args else error}") from error
     weights_path = directory / WEIGHTS_FILE
     state = match_key_spelling(model, read_weights(weights_path, map_location))
     load_state_dict_checked(model, state, str(weights_path))

@@ -15,6 +15,7 @@ from radzero.model.align import AlignTransformer
 from radzero.model.text import build_text_encoder
 from radzero.model.vision import build_vision_encoder
 from radzero.model.vlcabs import VLCABSHead, similarity_maps
+from radzero.utils.errors import RadZeroInputError
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,15 @@ class RadZero(nn.Module):
         """
         if not self.config.mask_duplicate_texts:
             text_ids = None
+        if not images.is_floating_point():
+            raise RadZeroInputError(
+                f"images must be a float tensor of normalised pixels, got {images.dtype}: preprocess with the "
+                "model's transform (radzero.eval.inference.eval_transform) or use radzero.Predictor"
+            )
+        if input_ids.ndim != 2 or input_ids.shape[0] == 0:
+            raise RadZeroInputError(
+                f"input_ids must be (N, T) with N >= 1 sentences, got shape {tuple(input_ids.shape)}"
+            )
         tokens, grid = self.encode_image(images)  # (B, L, D)
         text = self.encode_text(input_ids, attention_mask)  # (N, D)
         tau = self.tau

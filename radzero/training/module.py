@@ -12,7 +12,7 @@ from torch import Tensor
 
 from radzero.model import RadZero, RadZeroConfig
 from radzero.training.optim import build_optimizer, build_scheduler
-from radzero.utils.checks import NonFiniteError
+from radzero.utils.errors import NonFiniteError, NonFiniteLossError
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ def build_net(net: dict[str, Any]) -> RadZero:
     logger.info("initialised from %s (the checkpoint's architecture and weights; loss options %s)", init_from,
                 overrides)
     return model
-
-
-class NonFiniteLossError(FloatingPointError):
-    """The loss became NaN/Inf; training stops before the optimizer touches the weights."""
 
 
 class ZeroShotValidator(Protocol):

@@ -6,12 +6,9 @@ import torch
 from torch import Tensor
 
 
-class RadZeroInputError(ValueError):
-    """Raised when a tensor given to a radzero function has the wrong shape, is empty or not finite."""
+from radzero.utils.errors import NonFiniteError, RadZeroInputError
 
-
-class NonFiniteError(RadZeroInputError):
-    """Raised when a tensor holds NaN or Inf."""
+__all__ = ["NonFiniteError", "RadZeroInputError", "check_finite", "check_ndim", "check_not_empty", "check_tau"]
 
 
 def check_ndim(name: str, tensor: Tensor, ndim: int, layout: str) -> None:

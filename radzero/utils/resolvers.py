@@ -20,7 +20,18 @@ def _phantom_root(spec: DictConfig | dict[str, Any]) -> str:
     return str(ensure_phantom(values.pop("cache_dir"), **values))
 
 
+def _run_id(output_dir: str) -> str:
+    """A stable id of a run folder (the same folder -> the same W&B run, so a resume continues it)."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.blake2b(str(Path(output_dir).resolve()).encode("utf-8"), digest_size=8).hexdigest()
+
+
 def register_resolvers() -> None:
-    """Register ``${radzero.phantom:<node with cache_dir, n_train, seed, ...>}`` (idempotent)."""
+    """Register ``${radzero.phantom:<node with cache_dir, n_train, seed, ...>}`` and
+    ``${radzero.run_id:<output folder>}`` (idempotent)."""
     if not OmegaConf.has_resolver("radzero.phantom"):
         OmegaConf.register_new_resolver("radzero.phantom", _phantom_root, use_cache=False)
+    if not OmegaConf.has_resolver("radzero.run_id"):
+        OmegaConf.register_new_resolver("radzero.run_id", _run_id)

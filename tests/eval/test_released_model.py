@@ -16,6 +16,7 @@ from radzero import Predictor
 from radzero.data.transforms import make_geometry
 from radzero.eval.tasks import run_eval
 from radzero.utils.checks import RadZeroInputError
+from radzero.utils.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_the_snapshot_refuses_geometries_its_processor_cannot_undo(tmp_path, pha
     with pytest.raises(RadZeroInputError, match="geometry='pad'.*use geometry=resize"):
         run_eval(compose_eval([f"ckpt_path={snapshot}", "geometry=pad", "task=classification",
                                "datasets=[chexpert_test]"], tmp_path, phantom_cache))
-    with pytest.raises(RadZeroInputError, match="precision='fp16'"):
+    with pytest.raises(ConfigError, match=r"precision='fp16': choose one of \['bf16', 'fp32'\]"):
         run_eval(compose_eval([f"ckpt_path={snapshot}", "precision=fp16"], tmp_path, phantom_cache))
 
 

@@ -62,7 +62,7 @@ def test_load_mismatched_config_names_keys(model, tmp_path):
         RadZero.from_pretrained(tmp_path)
     config["align_depth"], config["bogus_key"] = 1, 3
     (tmp_path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(KeyError, match="bogus_key"):
+    with pytest.raises(ValueError, match=r"config\.json: unknown RadZero model config key\(s\) \['bogus_key'\]"):
         RadZero.from_pretrained(tmp_path)
     with pytest.raises(FileNotFoundError, match="save_pretrained"):
         RadZero.from_pretrained(tmp_path / "nowhere")

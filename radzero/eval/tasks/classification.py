@@ -73,7 +73,8 @@ def auroc_summary(
     n_images = labels.shape[0]
     metrics: dict[str, Any] = {}
     if defined:
-        metrics["macro_auroc"] = headline(summary["macro_auroc"], _macro_ci(resamples), n_images)
+        metrics["macro_auroc"] = headline(summary["macro_auroc"], _macro_ci(resamples), n_images,
+                                          label=f"{len(defined)} of {len(classes)} classes")
     else:
         metrics["macro_auroc"] = undefined_metric("no class has both positive and negative images", n_images)
     subset_classes: dict[str, list[str]] = {}

@@ -11,14 +11,7 @@ import torch
 
 from radzero.model import RadZero
 
-__all__ = ["EvalContext", "limit", "pick_device"]
-
-
-def pick_device(name: str | None) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; any other value is passed to ``torch.device``."""
-    if name in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+__all__ = ["EvalContext", "limit"]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from radzero.eval.overlays import save_png
+from radzero.eval.overlays import colour_bar, save_png
 from radzero.utils.atomic import atomic_write
 
 __all__ = ["overlay_grid", "overlay_tile", "save_roc_png"]
@@ -24,24 +24,31 @@ def save_roc_png(
     import matplotlib.pyplot as plt
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    curves = []
+    curves, left_out = [], []
     for c, name in enumerate(classes):
         present = ~np.isnan(labels[:, c])
         y, s = labels[present, c], scores[present, c]
         if (y == 1).any() and (y == 0).any():
             fpr, tpr, _ = roc_curve(y, s)
             curves.append((name, fpr, tpr, roc_auc_score(y, s)))
+        else:
+            left_out.append(name)
     if not curves:
         return None
     fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
     try:
         for name, fpr, tpr, auc in curves[:20]:  # legends beyond 20 classes are unreadable
-            ax.plot(fpr, tpr, lw=1.2, label=f"{name} ({auc:.3f})")
+            ax.plot(fpr, tpr, lw=1.2, label=f"{name} ({auc:.3f})", clip_on=False)
         for _, fpr, tpr, _ in curves[20:]:
-            ax.plot(fpr, tpr, lw=0.6, color="0.7")
+            ax.plot(fpr, tpr, lw=0.6, color="0.7", clip_on=False)
         ax.plot([0, 1], [0, 1], "k--", lw=0.8)
-        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=title, xlim=(0, 1), ylim=(0, 1))
+        # a little room beyond [0, 1], so a perfect curve along the frame stays visible
+        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=title, xlim=(-0.01, 1.01),
+               ylim=(-0.01, 1.02))
         ax.legend(fontsize=7, loc="lower right")
+        if left_out:
+            names = ", ".join(left_out[:8]) + (f" (+{len(left_out) - 8})" if len(left_out) > 8 else "")
+            fig.text(0.01, 0.005, f"left out, no positive or no negative image: {names}", fontsize=7)
         fig.tight_layout()
         return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
     finally:
@@ -60,8 +67,10 @@ def overlay_tile(rgb: np.ndarray, caption: str, size: int = 320) -> np.ndarray:
     return np.asarray(tile)
 
 
-def overlay_grid(path: str | Path, tiles: Sequence[np.ndarray], columns: int = 4) -> Path | None:
-    """Tiles of one size in a grid PNG (row-major); None when there is no tile."""
+def overlay_grid(path: str | Path, tiles: Sequence[np.ndarray], columns: int = 4, legend: str | None = None
+                 ) -> Path | None:
+    """Tiles of one size in a grid PNG (row-major) above the fixed cosine colour bar and ``legend``;
+    None when there is no tile."""
     if not tiles:
         return None
     height, width = tiles[0].shape[:2]
@@ -71,4 +80,9 @@ def overlay_grid(path: str | Path, tiles: Sequence[np.ndarray], columns: int = 4
     for k, tile in enumerate(tiles):
         r, c = divmod(k, cols)
         grid[r * height : (r + 1) * height, c * width : (c + 1) * width] = tile
-    return save_png(path, grid)
+    parts = [grid, colour_bar(grid.shape[1])]
+    if legend:
+        strip = Image.new("RGB", (grid.shape[1], 18), (0, 0, 0))
+        ImageDraw.Draw(strip).text((3, 3), legend, fill=(255, 255, 255))
+        parts.append(np.asarray(strip))
+    return save_png(path, np.concatenate(parts, axis=0))

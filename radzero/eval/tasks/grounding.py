@@ -109,7 +109,8 @@ def evaluate_grounding(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dic
             tiles.append(overlay_tile(rgb, f"{'+' if rows[-1]['hit'] else '-'} {sample.phrase}"))
     entry = _summarise(rows, bool(spec.get("per_class", False)), ctx)
     csv_path = write_csv(ctx.path("predictions", "grounding", f"{name}.csv"), rows, CSV_COLUMNS)
-    grid = overlay_grid(ctx.path("figures", "grounding", f"{name}_overlays.png"), tiles)
+    grid = overlay_grid(ctx.path("figures", "grounding", f"{name}_overlays.png"), tiles,
+                        legend="+ pointing-game hit (map maximum inside a box), - miss; green: ground-truth boxes")
     seconds = time.perf_counter() - started
     n_images = len({r["image_id"] for r in rows})
     entry["files"] = {"predictions": ctx.relative(csv_path), **({"overlays": ctx.relative(grid)} if grid else {})}

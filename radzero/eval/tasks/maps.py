@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from radzero.eval.overlays import DEFAULT_COSINE_RANGE, overlay_rgb, save_png
+from radzero.eval.overlays import DEFAULT_COSINE_RANGE, annotate, overlay_rgb, save_png
 from radzero.eval.results import write_results
 from radzero.eval.tasks.context import EvalContext
 from radzero.predictor import Predictor
@@ -67,7 +67,9 @@ def open_vocabulary_maps(
             white = Image.fromarray(mask.astype(np.uint8) * 255)
             atomic_write(mask_path, lambda tmp, picture=white: picture.save(tmp, format="PNG"))
             entry.update(mask=ctx.relative(mask_path), mask_fraction=float(mask.mean()))
-        overlay = save_png(ctx.path("maps", f"{stem}.png"), overlay_rgb(picture, cosine, mask=mask))
+        picture_rgb = annotate(overlay_rgb(picture, cosine, mask=mask),
+                               f"{prompt}  (p = {prediction.probs[k]:.3f})")
+        overlay = save_png(ctx.path("maps", f"{stem}.png"), picture_rgb)
         entry["overlay"] = ctx.relative(overlay)
         entries.append(entry)
     result = {"image": str(path), "geometry": ctx.geometry, "cosine_colour_range": list(DEFAULT_COSINE_RANGE),

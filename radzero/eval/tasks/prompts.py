@@ -24,12 +24,12 @@ import torch
 from torch import Tensor
 
 from radzero.eval.inference import encode_prompts
+from radzero.eval.settings import COMBINE_MODES
 from radzero.model import RadZero
 from radzero.utils.checks import RadZeroInputError
 
 __all__ = ["ClassPrompts", "build_class_prompts", "default_name"]
 
-COMBINE_MODES = ("features", "logits")
 
 
 def default_name(class_name: str) -> str:

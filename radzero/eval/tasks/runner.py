@@ -6,17 +6,16 @@ import logging
 import platform
 import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import torch
 from omegaconf import DictConfig
 
 from radzero.eval.checkpoint import load_model
-from radzero.eval.inference import check_precision
+from radzero.eval.settings import check_config, maps_prompts
 from radzero.eval.results import markdown_table, write_results
 from radzero.eval.tasks.classification import evaluate_classification
-from radzero.eval.tasks.context import EvalContext, pick_device
+from radzero.eval.tasks.context import EvalContext
 from radzero.eval.tasks.experiment_loggers import log_results
 from radzero.eval.tasks.grounding import evaluate_grounding
 from radzero.eval.tasks.maps import open_vocabulary_maps
@@ -25,6 +24,7 @@ from radzero.eval.tasks.segmentation import evaluate_segmentation
 from radzero.utils.atomic import atomic_write_text
 from radzero.utils.instantiate import instantiate_group
 from radzero.utils.resolvers import register_resolvers
+from radzero.utils.validate import number
 
 logger = logging.getLogger(__name__)
 
@@ -55,25 +55,10 @@ def selected_tasks(task: Any) -> list[str]:
 
 
 def build_context(cfg: DictConfig) -> EvalContext:
-    """Load the model named by ``ckpt_path`` and gather the run settings."""
-    device = pick_device(cfg.get("device"))
-    net = load_model(cfg.get("ckpt_path"), cfg.get("tokenizer_dir")).to(device)
-    return EvalContext(
-        net=net,
-        device=device,
-        output_dir=Path(str(cfg.paths.output_dir)),
-        batch_size=int(cfg.get("batch_size", 32)),
-        num_workers=int(cfg.get("num_workers", 0)),
-        geometry=str(cfg.get("geometry") or "resize"),
-        n_bootstrap=int(cfg.get("n_bootstrap", 1000)),
-        seed=int(cfg.get("seed", 0)),
-        max_images=cfg.get("max_images"),
-        overlays=int(cfg.get("overlays", 16)),
-        prompt_template=str(cfg.get("prompt_template", "There is {}")),
-        prompt_combine=str(cfg.get("prompt_combine", "features")),
-        precision=check_precision(str(cfg.get("precision", "bf16"))),
-        minmax_8bit=bool(cfg.get("minmax_8bit", False)),
-    )
+    """Check the settings, then load the model named by ``ckpt_path``."""
+    settings = check_config(cfg)
+    net = load_model(cfg.get("ckpt_path"), cfg.get("tokenizer_dir")).to(settings["device"])
+    return EvalContext(net=net, **settings)
 
 
 def _datasets(cfg: DictConfig, tasks: list[str]) -> dict[str, list[str]]:
@@ -100,18 +85,31 @@ def run_eval(cfg: DictConfig) -> dict[str, Any]:
     ctx = build_context(cfg)
     ctx.net.eval()
     if tasks == ["maps"]:
-        threshold = cfg.get("threshold")
-        return {"maps": open_vocabulary_maps(ctx, cfg.get("image"), as_plain(cfg.get("prompts")),
-                                             None if threshold is None else float(threshold))}
+        threshold = number(cfg.get("threshold"), "threshold", minimum=0, allow_none=True)
+        return {"maps": open_vocabulary_maps(ctx, cfg.get("image"), maps_prompts(cfg.get("prompts")), threshold)}
     results: dict[str, Any] = {"meta": _meta(cfg, ctx, tasks)}
     results_path = ctx.output_dir / "results.json"
-    for task, names in _datasets(cfg, tasks).items():
-        if not names:
-            logger.warning("benchmark '%s' has no %s dataset", cfg.benchmark.get("name"), task)
-        for name in names:
-            logger.info("%s / %s ...", task, name)
-            results.setdefault(task, {})[name] = BENCHMARK_TASKS[task](ctx, name, cfg.benchmark[task][name])
-            write_results(results_path, results)  # progress survives a later failure
+    # meta.status says what the file is: "running" (partial: datasets so far), "interrupted" / "failed"
+    # (partial, with the reason), "complete"
+    results["meta"]["status"] = "running"
+    try:
+        for task, names in _datasets(cfg, tasks).items():
+            if not names:
+                logger.warning("benchmark '%s' has no %s dataset", cfg.benchmark.get("name"), task)
+            for name in names:
+                logger.info("%s / %s ...", task, name)
+                results.setdefault(task, {})[name] = BENCHMARK_TASKS[task](ctx, name, cfg.benchmark[task][name])
+                write_results(results_path, results)  # progress survives a later failure
+    except BaseException as error:
+        interrupted = isinstance(error, KeyboardInterrupt)
+        results["meta"].update(status="interrupted" if interrupted else "failed",
+                               stopped_by=str(error) or type(error).__name__)
+        results["meta"]["seconds"] = round(time.time() - results["meta"]["started"], 1)
+        write_results(results_path, results)
+        logger.error("evaluation %s: %s holds only the datasets finished before (meta.status)",
+                     results["meta"]["status"], results_path)
+        raise
+    results["meta"]["status"] = "complete"
     results["meta"]["seconds"] = round(time.time() - results["meta"]["started"], 1)
     write_results(results_path, results)
     table = markdown_table(results)

@@ -8,6 +8,7 @@ from radzero.model.text.base import TextEncoder
 from radzero.model.text.biomedclip import BiomedCLIPTextEncoder
 from radzero.model.text.hf import HFMeanPoolTextEncoder
 from radzero.model.text.local_bert import LocalBertTextEncoder
+from radzero.utils.validate import check_kwargs
 
 TEXT_ENCODERS: dict[str, Callable[..., TextEncoder]] = {
     "hf": HFMeanPoolTextEncoder,
@@ -42,4 +43,5 @@ def build_text_encoder(
         cls = TEXT_ENCODERS[name]
     except KeyError:
         raise ValueError(f"unknown text encoder {name!r}; choose from {sorted(TEXT_ENCODERS)}") from None
+    check_kwargs(cls, kwargs, f"model.text (name: {name})")
     return cls(pretrained=pretrained, proj_dim=proj_dim, **kwargs)

@@ -8,6 +8,7 @@ from radzero.model.vision.base import VisionEncoder
 from radzero.model.vision.biomedclip import BiomedCLIPVisionEncoder
 from radzero.model.vision.dinov2 import Dinov2VisionEncoder
 from radzero.model.vision.small_vit import SmallViTEncoder
+from radzero.utils.validate import check_kwargs
 
 VISION_ENCODERS: dict[str, Callable[..., VisionEncoder]] = {
     "dinov2": Dinov2VisionEncoder,
@@ -38,4 +39,6 @@ def build_vision_encoder(
         cls = VISION_ENCODERS[name]
     except KeyError:
         raise ValueError(f"unknown vision encoder {name!r}; choose from {sorted(VISION_ENCODERS)}") from None
+    check_kwargs(cls, kwargs, f"model.vision (name: {name})")
     return cls(image_size=image_size, frozen=frozen, pretrained=pretrained, **kwargs)
+

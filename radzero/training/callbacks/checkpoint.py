@@ -24,6 +24,11 @@ class ResumableModelCheckpoint(ModelCheckpoint):
         if not self._should_save_on_train_epoch_end(trainer):
             self._refresh_last(trainer)
 
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # Lightning 2.6 writes last.ckpt here even under fast_dev_run, which promises no checkpoint
+        if not trainer.fast_dev_run:
+            super().on_train_end(trainer, pl_module)
+
     def _refresh_last(self, trainer: L.Trainer) -> None:
         # skipped when this step already saved (top-k written, and last.ckpt with it), in sanity checks, ...
         if self.save_last and not self._should_skip_saving_checkpoint(trainer):

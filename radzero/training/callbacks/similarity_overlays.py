@@ -8,7 +8,7 @@ from pathlib import Path
 from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import WandbLogger
 
-from radzero.eval.overlays import overlay_rgb, save_png
+from radzero.eval.overlays import annotate, overlay_rgb, save_png
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class SimilarityOverlays(Callback):
         folder = self.output_dir / f"epoch_{trainer.current_epoch:03d}"
         pictures, captions = [], []
         for k, item in enumerate(items):
-            rgb = overlay_rgb(item.image, item.cosine_map, item.boxes)
+            rgb = annotate(overlay_rgb(item.image, item.cosine_map, item.boxes), item.phrase)
             save_png(folder / f"{k:02d}_{item.image_id}.png", rgb)
             pictures.append(rgb)
             captions.append(item.phrase)
