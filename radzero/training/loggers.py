@@ -47,7 +47,12 @@ class AppendingExperimentWriter(ExperimentWriter):
 
 
 class ResumableCSVLogger(CSVLogger):
-    """``CSVLogger`` whose ``metrics.csv`` is appended to, never deleted."""
+    """``CSVLogger`` whose ``metrics.csv`` is appended to, never deleted, and flushed at every checkpoint
+    (so a job killed later still has every row up to the step it resumes from)."""
+
+    def after_save_checkpoint(self, checkpoint_callback) -> None:
+        super().after_save_checkpoint(checkpoint_callback)
+        self.save()
 
     @property
     @rank_zero_experiment

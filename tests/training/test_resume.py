@@ -92,3 +92,38 @@ def test_resuming_from_another_configs_checkpoint_is_a_keyed_summary(crashed_the
     with pytest.raises(CheckpointMismatch, match=r"another model config \(\d+ missing: net\.align\.blocks\.1\."):
         train(other)
     assert not (tmp_path / "csv").exists() and not (tmp_path / "checkpoints").exists()  # nothing was started
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_keeps_the_history(tmp_path, phantom_cache):
+    """The SLURM requeue path through the real command line: SIGKILL after the first checkpoint, start again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from training.conftest import FAST_DATA, TINY_MODEL, TINY_PHANTOM
+
+    run = tmp_path / "run"
+    args = [sys.executable, "-m", "radzero.train", f"data.phantom.cache_dir={phantom_cache}", *TINY_PHANTOM,
+            *TINY_MODEL, *FAST_DATA, *FAST, "trainer.max_epochs=4", "+trainer.limit_val_batches=1",
+            f"paths.output_dir={run}", f"hydra.run.dir={run}"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    repo = Path(__file__).resolve().parents[2]
+    first = subprocess.Popen(args, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    last, deadline = run / "checkpoints" / "last.ckpt", time.monotonic() + 300
+    while not last.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.poll() is None, "the run ended before it could be killed"
+    time.sleep(0.3)  # into the next epoch
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=60)
+    before = _rows(run)
+    assert any(row.get("val/loss") for row in before)  # epoch 0 was validated and flushed with its checkpoint
+    done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = _rows(run)
+    assert [{k: v for k, v in row.items() if k in before[0]} for row in after[: len(before)]] == before
+    assert {int(row["step"]) for row in after if row.get("train/loss")} == set(range(24))
+    assert torch.load(last, weights_only=True)["global_step"] == 24
