@@ -1,16 +1,14 @@
 """Checkpoints that are never half-written, and the choice of the checkpoint a run resumes from.
 
 ``AtomicCheckpointIO`` (Lightning ``CheckpointIO`` plugin) writes each checkpoint to a temporary file
-beside it and renames it into place, so a job killed while saving (SIGKILL, node failure, quota) leaves
-the previous ``last.ckpt`` intact. ``resume_checkpoint`` checks a checkpoint before anything is touched:
-a truncated or corrupt file is never handed to Lightning.
+beside it and renames it into place (``radzero.utils.atomic.atomic_write``), so a job killed while
+saving (SIGKILL, node failure, quota) leaves the previous ``last.ckpt`` intact. ``resume_checkpoint``
+checks a checkpoint before anything is touched: a truncated or corrupt file is never handed to Lightning.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from radzero.utils.atomic import file_mode
+from radzero.utils.atomic import atomic_write
 from radzero.utils.errors import CheckpointUnusable
 
 logger = logging.getLogger(__name__)
@@ -30,19 +28,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """``torch.save`` to ``.<name>.<random>.tmp`` beside the target, fsync, then ``os.replace``."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options: Any | None = None) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-        try:
-            super().save_checkpoint(checkpoint, tmp, storage_options)
-            with open(tmp, "rb") as written:
-                os.fsync(written.fileno())
-            os.chmod(tmp, file_mode())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save = super().save_checkpoint
+        atomic_write(path, lambda tmp: save(checkpoint, tmp, storage_options))
 
     def load_checkpoint(self, path, map_location: Any | None = None, weights_only: bool | None = True) -> dict:
         """Never unpickle arbitrary objects from a checkpoint (``weights_only=True`` on every torch version)."""
