@@ -166,6 +166,7 @@ def main(cfg: DictConfig) -> float | None:
     except (NonFiniteLossError, ConfigError, CheckpointUnusable, CheckpointMismatch, FileNotFoundError,
             RadZeroInputError) as error:
         logger.error("%s", error)
+        logger.debug("where it was raised", exc_info=True)
         sys.exit(1)
     name = cfg.get("optimized_metric")
     return result["metrics"].get(name) if name else None

@@ -45,6 +45,7 @@ def main(cfg: DictConfig) -> None:
             raise RadZeroInputError(str(error)) from error
     except (ConfigError, RadZeroInputError, FileNotFoundError, ValueError) as error:
         logger.error("%s", error)
+        logger.debug("where it was raised", exc_info=True)  # HYDRA_FULL_ERROR-like detail with log_level DEBUG
         sys.exit(1)
     except KeyboardInterrupt as error:
         logger.error("interrupted (%s)", error or "SIGINT")

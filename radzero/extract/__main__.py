@@ -67,6 +67,7 @@ def main(cfg: DictConfig) -> None:
         run(cfg)
     except (ValueError, FileNotFoundError) as error:  # ConfigError, unreadable / empty inputs, bad tables
         log.error("%s", error)
+        log.debug("where it was raised", exc_info=True)
         sys.exit(1)
 
 
