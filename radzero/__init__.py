@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Prediction", "Predictor", "RadZero"]
+__all__ = ["CONFIG_DIR", "Prediction", "Predictor", "RadZero"]
+
+# the Hydra configs of the apps, shipped inside the package; add your own with --config-dir
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
 def __getattr__(name: str) -> Any:

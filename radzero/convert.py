@@ -53,7 +53,7 @@ def convert(src: str | Path, out: str | Path) -> Path:
     return out
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="convert")
+@hydra.main(version_base="1.3", config_path="configs", config_name="convert")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point; a bad input exits with status 1 and a one-line reason."""
     try:

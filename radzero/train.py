@@ -1,6 +1,6 @@
 """Train RadZero: ``python -m radzero.train [experiment=mimic] [key=value ...]``.
 
-Composes configs/train.yaml with Hydra, checks the config values and the output folder (before any
+Composes radzero/configs/train.yaml with Hydra, checks the config values and the output folder (before any
 heavy import, so a typo is reported in about a second), then builds module → datamodule → callbacks →
 loggers → trainer (lightning-hydra-template order, the model first because the datamodule needs its
 tokenizer), fits, and writes ``metrics.json`` and the best model (``model/``) under ``paths.output_dir``.
@@ -157,7 +157,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     return result
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="train")
+@hydra.main(version_base="1.3", config_path="configs", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns ``optimized_metric`` for sweepers. A bad input exits with status 1 and a
     one-line reason naming the key, file or checkpoint."""

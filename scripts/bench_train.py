@@ -4,7 +4,7 @@
     python scripts/bench_train.py --device cuda --batch 64           # GPU, bf16 autocast
     python scripts/bench_train.py --device cuda --find-max-batch     # largest per-device batch that fits
 
-The model is configs/model/dinov2_mpnet.yaml (XrayDINOv2-base frozen at 518 px, 2 align layers,
+The model is radzero/configs/model/dinov2_mpnet.yaml (XrayDINOv2-base frozen at 518 px, 2 align layers,
 MPNet-base) built offline with random weights. Each image gets ``--sentences`` finding sentences
 (the paper's MIMIC average is 6.45). One step = forward, multi-positive loss, backward, AdamW step.
 Each (variant, batch) runs in its own subprocess so peaks do not mix.
@@ -33,13 +33,14 @@ def _worker(args: argparse.Namespace) -> dict:
     import torch
     from omegaconf import OmegaConf
 
+    from radzero import CONFIG_DIR
     from radzero.model import RadZero, RadZeroConfig
     from radzero.training.optim import build_optimizer
     from radzero.utils.memory import PeakMemory
 
     torch.manual_seed(0)
     device = torch.device(args.device)
-    values = OmegaConf.to_container(OmegaConf.load(REPO / "configs" / "model" / f"{args.model}.yaml"))
+    values = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "model" / f"{args.model}.yaml"))
     values.pop("init_from", None)
     values["vision"] = {**values["vision"], "pretrained": False, "image_size": args.image_size}
     values["text"] = {**values["text"], "pretrained": False}
@@ -92,7 +93,7 @@ def _run(args: argparse.Namespace, variant: str, batch: int) -> dict | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--model", default="dinov2_mpnet", help="a file in configs/model/")
+    parser.add_argument("--model", default="dinov2_mpnet", help="a file in radzero/configs/model/")
     parser.add_argument("--image-size", type=int, default=518)
     parser.add_argument("--batch", type=int, default=2, help="per-device batch")
     parser.add_argument("--sentences", type=int, default=6, help="finding sentences per image")

@@ -20,6 +20,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import open_dict
 from PIL import Image
 
+from radzero import CONFIG_DIR
 from eval.tasks.eval_helpers import compose_eval, tiny_model
 from training.conftest import compose_train
 
@@ -75,7 +76,7 @@ def _extract(tmp: Path, path: Path, *overrides: str):
     from radzero.extract.__main__ import run
 
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(REPO / "configs"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(config_name="extract", overrides=[f"input.path={path}", f"output_dir={_out(tmp)}",
                                                          "progress=false", *overrides])
     return lambda: run(cfg)

@@ -25,7 +25,7 @@ logger = logging.getLogger("radzero.eval")
 register_resolvers()
 
 
-@hydra.main(version_base="1.3", config_path="../../configs", config_name="eval")
+@hydra.main(version_base="1.3", config_path="../configs", config_name="eval")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point; a bad input exits with status 1 and a one-line reason."""
     from radzero.eval.settings import check_config

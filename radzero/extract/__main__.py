@@ -59,7 +59,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     return summary
 
 
-@hydra.main(version_base="1.3", config_path="../../configs", config_name="extract")
+@hydra.main(version_base="1.3", config_path="../configs", config_name="extract")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point; a bad input exits with status 1 and a one-line reason naming the file, row or key."""
     log.debug("config:\n%s", OmegaConf.to_yaml(cfg))

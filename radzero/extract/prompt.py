@@ -12,8 +12,10 @@ __all__ = ["Prompt", "default_prompt_path"]
 
 
 def default_prompt_path() -> Path:
-    """configs/extractor/prompt/v1.yaml at the repository root."""
-    return Path(__file__).resolve().parents[2] / "configs" / "extractor" / "prompt" / "v1.yaml"
+    """radzero/configs/extractor/prompt/v1.yaml (shipped with the package)."""
+    from radzero import CONFIG_DIR
+
+    return CONFIG_DIR / "extractor" / "prompt" / "v1.yaml"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from radzero.extract.fake_server import FakeChatServer
 from radzero.extract.openai_backend import OpenAIExtractor
 from radzero.extract.prompt import Prompt, default_prompt_path
 
-CONFIGS = str(Path(__file__).resolve().parents[2] / "configs")
+from radzero import CONFIG_DIR
+
+CONFIGS = str(CONFIG_DIR)
 
 
 def cfg_for(*overrides: str):

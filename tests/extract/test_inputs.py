@@ -11,7 +11,9 @@ from hydra import compose, initialize_config_dir
 from radzero.extract.__main__ import run
 from radzero.extract.reports import load_reports
 
-CONFIGS = str(Path(__file__).resolve().parents[2] / "configs")
+from radzero import CONFIG_DIR
+
+CONFIGS = str(CONFIG_DIR)
 REPORT = "FINDINGS: There is mild cardiomegaly.\nIMPRESSION: Small left pleural effusion.\n"
 
 

@@ -10,7 +10,9 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
-CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "configs")
+from radzero import CONFIG_DIR as _CONFIG_DIR
+
+CONFIG_DIR = str(_CONFIG_DIR)
 
 # A phantom small enough to generate in seconds; every eval set present.
 TINY_PHANTOM = [

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from radzero import CONFIG_DIR
 from radzero.train import train
 from training.conftest import compose_train
 
-EXPERIMENTS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "configs" / "experiment").glob("*.yaml"))
+EXPERIMENTS = sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml"))
 
 
 def test_every_experiment_is_covered():

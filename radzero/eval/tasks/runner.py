@@ -1,4 +1,4 @@
-"""Run the evaluation described by a composed ``configs/eval.yaml``: model -> tasks -> results."""
+"""Run the evaluation described by a composed ``radzero/configs/eval.yaml``: model -> tasks -> results."""
 
 from __future__ import annotations
 

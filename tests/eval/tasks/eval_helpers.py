@@ -13,7 +13,9 @@ from omegaconf import DictConfig, open_dict
 from radzero.model import RadZero, RadZeroConfig
 from radzero.utils.resolvers import register_resolvers
 
-CONFIG_DIR = str(Path(__file__).resolve().parents[3] / "configs")
+from radzero import CONFIG_DIR as _CONFIG_DIR
+
+CONFIG_DIR = str(_CONFIG_DIR)
 
 # Small enough to generate in seconds; every eval set present.
 TINY_PHANTOM = dict(
