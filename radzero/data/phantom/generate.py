@@ -22,14 +22,9 @@ from radzero.data.rle import rle_encode
 from .dicom import write_dicom
 from .render import Part, render_frontal, render_lateral
 from .report import build_report
-from .spec import (
-    CHESTXDET10_KIND,
-    CHEXPERT_LABELS,
-    CHEXPERT_TRAIN_ORDER,
-    COMPETITION_CLASSES,
-    sample_findings,
-    true_labels,
-)
+from radzero.data.readers.chexpert import CHEXPERT_COMPETITION_CLASSES, CHEXPERT_LABELS, CHEXPERT_TRAIN_COLUMNS
+
+from .spec import CHESTXDET10_KIND, sample_findings, true_labels
 
 GENERATOR = "radzero.data.phantom"
 FORMAT_VERSION = 2
@@ -66,7 +61,7 @@ SPLIT_COLUMNS = ("dicom_id", "study_id", "subject_id", "split")
 MIMIC_CHEXPERT_COLUMNS = ("subject_id", "study_id") + CHEXPERT_LABELS
 MS_CXR_COLUMNS = ("dicom_id", "category_name", "label_text", "path", "x", "y", "w", "h", "image_width", "image_height")
 GROUNDTRUTH_COLUMNS = ("Study",) + CHEXPERT_LABELS
-CHEXPERT_5X200_COLUMNS = ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA") + CHEXPERT_TRAIN_ORDER
+CHEXPERT_5X200_COLUMNS = ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA") + CHEXPERT_TRAIN_COLUMNS
 RSNA_COLUMNS = ("ID", "img_path", "boxes", "class")
 
 # dataset codes mixed into every per-study seed
@@ -246,7 +241,7 @@ def _plan_chexpert(plan: _Plan) -> None:
     code = _CODE["chexpert_5x200"]
     n = p["n_5x200_per_class"]
     recs = []
-    for ci, cls in enumerate(COMPETITION_CLASSES):
+    for ci, cls in enumerate(CHEXPERT_COMPETITION_CLASSES):
         for j in range(n):
             gidx = ci * n + j
             rng = _rng(seed, code, ci, j)
@@ -502,7 +497,7 @@ def _write_chexpert(plan: _Plan, res: dict) -> dict:
     for rec in plan.chexpert_5x200:
         lab = true_labels(rec["findings"])
         rows.append([rec["path"], rec["sex"], rec["age"], "Frontal", rec["view"]] +
-                    [f"{float(lab[k]):.1f}" for k in CHEXPERT_TRAIN_ORDER])
+                    [f"{float(lab[k]):.1f}" for k in CHEXPERT_TRAIN_COLUMNS])
         truth.append({"path": rec["path"], "class": rec["class"], "width": rec["width"], "height": rec["height"],
                       "labels": lab, "findings": _findings_truth(rec["findings"], res[rec["key"]])})
     if plan.chexpert_5x200 or plan.p["n_5x200_per_class"] == 0:

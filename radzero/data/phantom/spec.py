@@ -17,44 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from radzero.data.readers.chexpert import CHEXPERT_LABELS
+
 KINDS = ("cardiomegaly", "effusion", "pneumothorax", "consolidation", "nodule", "mass", "atelectasis", "edema")
 SEVERITIES = ("small", "moderate", "large")
 
-# MIMIC-CXR-JPG chexpert.csv / CheXpert groundtruth.csv column order (alphabetical)
-CHEXPERT_LABELS = (
-    "Atelectasis",
-    "Cardiomegaly",
-    "Consolidation",
-    "Edema",
-    "Enlarged Cardiomediastinum",
-    "Fracture",
-    "Lung Lesion",
-    "Lung Opacity",
-    "No Finding",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Pneumonia",
-    "Pneumothorax",
-    "Support Devices",
-)
-# CheXpert train.csv order (used by the 5x200 CSV)
-CHEXPERT_TRAIN_ORDER = (
-    "No Finding",
-    "Enlarged Cardiomediastinum",
-    "Cardiomegaly",
-    "Lung Opacity",
-    "Lung Lesion",
-    "Edema",
-    "Consolidation",
-    "Pneumonia",
-    "Atelectasis",
-    "Pneumothorax",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Fracture",
-    "Support Devices",
-)
-COMPETITION_CLASSES = ("Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion")
 COMPETITION_KIND = {
     "Atelectasis": "atelectasis",
     "Cardiomegaly": "cardiomegaly",

@@ -10,12 +10,13 @@ from radzero.data.readers.chestxdet10 import (
     read_chestxdet10_grounding,
 )
 from radzero.data.readers.chexpert import (
+    CHEXPERT_LABELS,
     CHEXPERT_5X200_CLASSES,
     CHEXPERT_COMPETITION_CLASSES,
     read_chexpert_5x200,
     read_chexpert_test,
 )
-from radzero.data.readers.mimic import CHEXPERT_LABELS, FRONTAL_VIEWS, read_mimic_cxr
+from radzero.data.readers.mimic import FRONTAL_VIEWS, read_mimic_cxr
 from radzero.data.readers.mscxr import mscxr_image_ids, read_mscxr
 from radzero.data.readers.radzero_json import read_radzero_json
 from radzero.data.readers.reports import parse_report_sections, report_sentences, split_sentences

@@ -20,7 +20,6 @@ from radzero.data.readers._common import (
     parse_label,
     read_csv_columns,
 )
-from radzero.data.readers.mimic import CHEXPERT_LABELS
 from radzero.data.samples import ClassificationSample
 
 log = logging.getLogger(__name__)
@@ -28,11 +27,24 @@ log = logging.getLogger(__name__)
 __all__ = [
     "CHEXPERT_5X200_CLASSES",
     "CHEXPERT_LABELS",
+    "CHEXPERT_TRAIN_COLUMNS",
     "CHEXPERT_COMPETITION_CLASSES",
     "read_chexpert_5x200",
     "read_chexpert_test",
 ]
 
+# The 14 CheXpert observations in the column order of MIMIC-CXR-JPG's chexpert.csv and CheXpert's
+# groundtruth.csv (alphabetical), and in CheXpert's train.csv order (the 5x200 CSV's columns).
+CHEXPERT_LABELS = (
+    "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Enlarged Cardiomediastinum",
+    "Fracture", "Lung Lesion", "Lung Opacity", "No Finding", "Pleural Effusion",
+    "Pleural Other", "Pneumonia", "Pneumothorax", "Support Devices",
+)  # fmt: skip
+CHEXPERT_TRAIN_COLUMNS = (
+    "No Finding", "Enlarged Cardiomediastinum", "Cardiomegaly", "Lung Opacity", "Lung Lesion", "Edema",
+    "Consolidation", "Pneumonia", "Atelectasis", "Pneumothorax", "Pleural Effusion", "Pleural Other",
+    "Fracture", "Support Devices",
+)  # fmt: skip
 CHEXPERT_COMPETITION_CLASSES = ("Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion")
 CHEXPERT_5X200_CLASSES = CHEXPERT_COMPETITION_CLASSES
 

@@ -35,7 +35,6 @@ from radzero.data.samples import ImageTextSample
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CHEXPERT_LABELS",
     "FRONTAL_VIEWS",
     "MIMIC_SPLIT_ALIASES",
     "mimic_image_path",
@@ -48,11 +47,6 @@ SPLIT_CSV = "mimic-cxr-2.0.0-split.csv"
 CHEXPERT_CSV = "mimic-cxr-2.0.0-chexpert.csv"
 FRONTAL_VIEWS = ("PA", "AP")
 MIMIC_SPLIT_ALIASES = {"val": "validate", "valid": "validate", "validation": "validate"}
-CHEXPERT_LABELS = (
-    "Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Enlarged Cardiomediastinum",
-    "Fracture", "Lung Lesion", "Lung Opacity", "No Finding", "Pleural Effusion",
-    "Pleural Other", "Pneumonia", "Pneumothorax", "Support Devices",
-)  # fmt: skip
 
 
 def _pdir(subject_id: str) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN  # normalisation statistics: timm's, nowhere else
+from timm.data import IMAGENET_DEFAULT_STD as IMAGENET_STD
 
 from radzero.data.transforms.augment import AugmentConfig, build_train_augment
 from radzero.data.transforms.geometry import EvalGeometry, make_geometry
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ImageTransform", "to_model_tensor"]
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def to_model_tensor(img: np.ndarray, mean: Sequence[float], std: Sequence[float]):

@@ -5,12 +5,10 @@ from __future__ import annotations
 import contextlib
 
 import torch
+from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN  # normalisation statistics: timm's, nowhere else
+from timm.data import IMAGENET_DEFAULT_STD as IMAGENET_STD
+from timm.data import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD
 from torch import nn
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 
 class VisionEncoder(nn.Module):
