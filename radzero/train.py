@@ -1,7 +1,8 @@
 """Train RadZero: ``python -m radzero.train [experiment=mimic] [key=value ...]``.
 
 Composes radzero/configs/train.yaml with Hydra, checks the config values and the output folder (before any
-heavy import, so a typo is reported in about a second), then builds module → datamodule → callbacks →
+heavy import, so a typo is reported in about a second), generates the phantom data when the config reads
+it (an explicit step; cached), then builds module → datamodule → callbacks →
 loggers → trainer (lightning-hydra-template order, the model first because the datamodule needs its
 tokenizer), fits, and writes ``metrics.json`` and the best model (``model/``) under ``paths.output_dir``.
 A resume (``ckpt_path=auto`` or a path) is checked first: the checkpoint must be intact and fit the model.
@@ -111,6 +112,9 @@ def build_datamodule(cfg: DictConfig, net: Any) -> L.LightningDataModule:
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Fit the model described by ``cfg``; returns the metrics written to ``metrics.json``."""
     output_dir = check_config(cfg)
+    from radzero.data.phantom.prepare import prepare_phantom
+
+    prepare_phantom(cfg, keys=("data", "callbacks"))  # data=phantom and the zero-shot datasets of benchmark=phantom
     check_data_root(cfg)
     from radzero.training.checkpoint_io import resume_checkpoint
 
@@ -123,12 +127,10 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
     if cfg.get("seed") is not None:
         L.seed_everything(int(cfg.seed), workers=True)
-    zero_shot = hydra.utils.instantiate(cfg.zero_shot) if cfg.get("zero_shot") else None
     module = RadZeroLitModule(
         net=OmegaConf.to_container(cfg.model, resolve=True),
         optimizer=OmegaConf.to_container(cfg.get("optimizer") or {}, resolve=True),
         scheduler=OmegaConf.to_container(cfg.get("scheduler") or {}, resolve=True),
-        zero_shot=zero_shot,
     )
     check_resume_fits(ckpt_path, module)
     datamodule = build_datamodule(cfg, module.net)

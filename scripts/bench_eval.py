@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from radzero.data.phantom import ensure_phantom  # noqa: E402
 from radzero.data.readers import read_siim  # noqa: E402
 from radzero.eval.inference import encode_prompts, eval_transform, image_loader, score_images  # noqa: E402
-from radzero.eval.tasks.pixel_auroc_ci import PixelAUROCBootstrap  # noqa: E402
+from radzero.eval.metrics import PixelAUROCBootstrap  # noqa: E402
 from radzero.eval.tasks.segmentation import accumulate_split  # noqa: E402
 from radzero.model import RadZero, RadZeroConfig  # noqa: E402
 from radzero.utils.atomic import atomic_write_json  # noqa: E402

@@ -22,14 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO / "tests"))  # the fake OpenAI-compatible server lives in tests/helpers
 
 from radzero.extract.cache import ExtractionCache  # noqa: E402
-from radzero.extract.fake_server import FakeChatServer  # noqa: E402
 from radzero.extract.openai_backend import OpenAIExtractor  # noqa: E402
 from radzero.extract.reports import Report, iter_openi_reports  # noqa: E402
 from radzero.extract.rules import RulesExtractor  # noqa: E402
 from radzero.extract.runner import run_extraction  # noqa: E402
+from helpers.fake_server import FakeChatServer  # noqa: E402
 
 
 def iu_reports() -> tuple[list[Report], str]:

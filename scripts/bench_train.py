@@ -34,6 +34,7 @@ def _worker(args: argparse.Namespace) -> dict:
     from omegaconf import OmegaConf
 
     from radzero import CONFIG_DIR
+    from radzero.loss import RadZeroLoss
     from radzero.model import RadZero, RadZeroConfig
     from radzero.training.optim import build_optimizer
     from radzero.utils.memory import PeakMemory
@@ -47,6 +48,7 @@ def _worker(args: argparse.Namespace) -> dict:
     values["lean_head"] = args.variant == "lean"
     net = RadZero(RadZeroConfig.from_dict(values)).to(device).train()
     optimizer = build_optimizer(net, lr=1e-4, weight_decay=0.05)
+    loss = RadZeroLoss(net.config.kl_weight, net.config.row_sum, net.config.col_sum)
     sentences = [SENTENCES[i % len(SENTENCES)] for i in range(args.batch * args.sentences)]
     tokens = {k: v.to(device) for k, v in net.tokenize(sentences).items()}
     group = torch.arange(args.batch, device=device).repeat_interleave(args.sentences)
@@ -56,7 +58,8 @@ def _worker(args: argparse.Namespace) -> dict:
 
     def step() -> None:
         with autocast:
-            output = net(images, tokens["input_ids"], tokens["attention_mask"], group=group)
+            features = net(images, tokens["input_ids"], tokens["attention_mask"])  # (N, D), (B, L, D)
+            output = loss(features.text, features.tokens, group, features.tau, net.logits)
         output.losses["loss"].backward()
         torch.nn.utils.clip_grad_norm_(net.trainable_parameters(), 1.0)
         optimizer.step()

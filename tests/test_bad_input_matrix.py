@@ -21,7 +21,7 @@ from omegaconf import open_dict
 from PIL import Image
 
 from radzero import CONFIG_DIR
-from eval.tasks.eval_helpers import compose_eval, tiny_model
+from helpers.eval_helpers import compose_eval, tiny_model
 from training.conftest import compose_train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,13 +57,13 @@ def _phantom(tmp: Path) -> Path:
 def _train(tmp: Path, *overrides: str):
     from radzero.train import train
 
-    cfg = compose_train(["zero_shot=none", "callbacks.similarity_overlays.num_images=0", *overrides], _out(tmp),
+    cfg = compose_train(["callbacks.zero_shot=null", *overrides], _out(tmp),
                         _phantom(tmp))
     return lambda: train(cfg)
 
 
 def _eval(tmp: Path, *overrides: str, ckpt: str | None = None):
-    from radzero.eval.tasks import run_eval
+    from radzero.eval.runner import run_eval
 
     if ckpt is None:
         tiny_model().save_pretrained(tmp / "model")
@@ -123,7 +123,7 @@ def _(tmp):
 def _(tmp):
     from radzero.train import train
 
-    cfg = compose_train(["zero_shot=none"], _out(tmp), _phantom(tmp))
+    cfg = compose_train(["callbacks.zero_shot=null"], _out(tmp), _phantom(tmp))
     with open_dict(cfg):
         cfg.paths.output_dir = str(tmp / "out" / "notes.txt")
     return lambda: train(cfg), ValueError, ["paths.output_dir", "notes.txt", "not a folder"]
@@ -155,7 +155,7 @@ def _(tmp):
 def _(tmp):
     from radzero.train import train
 
-    cfg = compose_train(["data=mimic", "zero_shot=none"], _out(tmp), _phantom(tmp), phantom=False)
+    cfg = compose_train(["data=mimic", "callbacks.zero_shot=null"], _out(tmp), _phantom(tmp), phantom=False)
     with open_dict(cfg):
         cfg.paths.data_dir = str(tmp / "no_such_data")
     return lambda: train(cfg), FileNotFoundError, ["no_such_data", "paths.data_dir"]
@@ -532,7 +532,7 @@ def _(tmp):
 
 @case("reader: label CSV with a non-binary label")
 def _(tmp):
-    from radzero.eval.tasks.readers_extra import read_label_csv
+    from radzero.data.readers import read_label_csv
 
     csv = _write(tmp / "openi.csv", "path,Edema\na.png,maybe\n")
     return lambda: read_label_csv(csv, tmp, check_images=False), ValueError, ["openi.csv", "maybe"]
@@ -540,7 +540,7 @@ def _(tmp):
 
 @case("reader: ChestX-ray14 ids file missing")
 def _(tmp):
-    from radzero.eval.tasks.readers_extra import read_chestxray14
+    from radzero.data.readers import read_chestxray14
 
     csv = _write(tmp / "Data_Entry_2017.csv", "Image Index,Finding Labels\na.png,Mass\n")
     return (lambda: read_chestxray14(csv, tmp, ids_file=tmp / "test_list.txt", check_images=False),
@@ -549,7 +549,7 @@ def _(tmp):
 
 @case("reader: PadChest missing column")
 def _(tmp):
-    from radzero.eval.tasks.readers_extra import read_padchest
+    from radzero.data.readers import read_padchest
 
     csv = _write(tmp / "padchest.csv", "ImageID,Labels\na.png,['normal']\n")
     return lambda: read_padchest(csv, tmp, check_images=False), ValueError, ["padchest.csv", "missing column"]

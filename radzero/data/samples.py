@@ -1,30 +1,28 @@
 """Typed records yielded by the dataset readers (``radzero.data.readers``).
 
 All boxes are ``(x, y, w, h)`` in ORIGINAL image pixels (x = column, y = row, continuous
-coordinates: pixel (r, c) covers [c, c+1) x [r, r+1)). ``original_size`` is always (H, W).
+coordinates: pixel (r, c) covers [c, c+1) x [r, r+1)); ``mask()`` rasterises them by the
+pixel-centre rule (``radzero.data.boxes.box_mask_pixel_centres``). ``original_size`` is always (H, W).
 Samples are immutable; ``image_id`` is the key labels and predictions are joined on.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from radzero.data.boxes import Box, box_mask_pixel_centres
 from radzero.data.rle import rle_decode, rle_is_empty
 
 __all__ = [
-    "Box",
     "ClassificationSample",
     "GroundingSample",
     "ImageTextSample",
     "SegmentationSample",
-    "boxes_to_mask",
 ]
 
-Box = tuple[float, float, float, float]  # (x, y, w, h), original pixels
 Size = tuple[int, int]  # (H, W)
 
 
@@ -66,11 +64,11 @@ class GroundingSample:
     split: str | None = None
 
     def mask(self) -> np.ndarray:
-        """(H, W) bool union of the boxes, pixel-centre rule (``boxes_to_mask`` below); the grounding
-        metrics use the edges-inclusive rule of ``radzero.eval.metrics.pointing`` instead."""
+        """(H, W) bool union of the boxes, pixel-centre rule (``box_mask_pixel_centres``); the grounding
+        metrics use the edges-inclusive rule (``box_mask_edges_inclusive``) instead."""
         if self.original_size is None:
             raise ValueError(f"{self.image_id}: original_size unknown, cannot rasterise boxes")
-        return boxes_to_mask(self.boxes, self.original_size)
+        return box_mask_pixel_centres(self.boxes, *self.original_size)
 
 
 @dataclass(frozen=True)
@@ -90,25 +88,12 @@ class SegmentationSample:
     category: str | None = None
 
     def mask(self) -> np.ndarray:
+        """(H, W) bool: the RLE mask, united with the boxes by the pixel-centre rule (``box_mask_pixel_centres``)."""
         h, w = self.original_size
         if self.mask_rle is not None and not rle_is_empty(self.mask_rle):
             m = rle_decode(self.mask_rle, h, w)
             if self.boxes:
-                m |= boxes_to_mask(self.boxes, self.original_size)
+                m |= box_mask_pixel_centres(self.boxes, h, w)
             return m
-        return boxes_to_mask(self.boxes, self.original_size)
+        return box_mask_pixel_centres(self.boxes, h, w)
 
-
-def boxes_to_mask(boxes, size: Size) -> np.ndarray:
-    """Union of (x, y, w, h) boxes -> (H, W) bool; a pixel is inside when its centre is
-    (x <= c + 0.5 < x + w), so integer boxes cover exactly rows [y, y+h), cols [x, x+w)."""
-    h, w = size
-    m = np.zeros((h, w), dtype=bool)
-    for bx, by, bw, bh in boxes:
-        c0 = max(0, math.ceil(bx - 0.5))
-        c1 = min(w, math.ceil(bx + bw - 0.5))
-        r0 = max(0, math.ceil(by - 0.5))
-        r1 = min(h, math.ceil(by + bh - 0.5))
-        if c1 > c0 and r1 > r0:
-            m[r0:r1, c0:c1] = True
-    return m

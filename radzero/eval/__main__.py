@@ -37,7 +37,7 @@ def main(cfg: DictConfig) -> None:
         from radzero.data.io import ImageLoadError
         from radzero.data.readers import DataFormatError
         from radzero.eval.checkpoint import CheckpointError
-        from radzero.eval.tasks import run_eval
+        from radzero.eval.runner import run_eval
 
         try:
             run_eval(cfg)

@@ -7,9 +7,9 @@ Accepted ``ckpt_path`` values:
 - the RadZero authors' Hugging Face snapshot (``huggingface-cli download Deepnoid/RadZero``),
   converted in memory without their remote code;
 - a training run folder (``logs/train/runs/<time>``): its ``model/`` sub-folder is used;
-- a Lightning checkpoint (``*.ckpt`` from ``python -m radzero.train``): the architecture comes from
-  ``hyper_parameters["net"]`` (built with ``pretrained=False``: nothing is downloaded), the weights
-  from the ``net.``-prefixed ``state_dict`` entries, loaded strictly.
+- a Lightning checkpoint (``*.ckpt`` from ``python -m radzero.train``), read by the training package's
+  ``radzero.training.lightning_checkpoint`` (architecture from ``hyper_parameters["net"]``, weights from
+  the ``net.``-prefixed ``state_dict``, loaded strictly).
 
 A checkpoint whose weights do not fit its config raises a ``ValueError`` that lists the missing,
 unexpected and mis-shaped keys (``load_state_dict_checked``).
@@ -19,23 +19,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
-import torch
-
-from radzero.model import RadZero, RadZeroConfig, load_state_dict_checked
-from radzero.model.persistence import CONFIG_FILE, TOKENIZER_DIR, WEIGHTS_FILE
-from radzero.model.text.tokenizers import load_tokenizer
+from radzero.model import RadZero
+from radzero.model.persistence import CONFIG_FILE, WEIGHTS_FILE
+from radzero.training.lightning_checkpoint import load_lightning_checkpoint, load_tokenizer_dir
+from radzero.utils.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["CheckpointError", "load_lightning_checkpoint", "load_model"]
-
-_NET_PREFIX = "net."
-
-
-class CheckpointError(ValueError):
-    """``ckpt_path`` does not name a usable RadZero model; the message says what was expected."""
 
 
 def load_model(ckpt_path: str | Path, tokenizer_dir: str | Path | None = None) -> RadZero:
@@ -59,105 +51,10 @@ def load_model(ckpt_path: str | Path, tokenizer_dir: str | Path | None = None) -
         except (ValueError, KeyError, FileNotFoundError) as error:  # weights vs config, unknown / unsupported keys
             raise CheckpointError(f"{model_dir}: {error}") from error
         if tokenizer_dir is not None:
-            model.text.tokenizer = _load_tokenizer_dir(Path(tokenizer_dir))
+            model.text.tokenizer = load_tokenizer_dir(Path(tokenizer_dir))
         logger.info("loaded RadZero model from %s", model_dir)
     elif path.is_file():
         model = load_lightning_checkpoint(path, tokenizer_dir)
     else:
         raise CheckpointError(f"ckpt_path={path} does not exist")
     return model.eval()
-
-
-def load_lightning_checkpoint(path: str | Path, tokenizer_dir: str | Path | None = None) -> RadZero:
-    """RadZero from a Lightning checkpoint written by ``python -m radzero.train`` (strict load)."""
-    path = Path(path)
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - any unpickling / zip error means "not a checkpoint"
-        raise CheckpointError(f"{path} is not a readable Lightning/torch checkpoint: {error}") from error
-    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
-        raise CheckpointError(f"{path} has no 'state_dict': not a Lightning checkpoint of radzero.train")
-    net_config = (checkpoint.get("hyper_parameters") or {}).get("net")
-    if not isinstance(net_config, dict):
-        raise CheckpointError(
-            f"{path}: hyper_parameters['net'] (the RadZero model config) is missing; was it written by "
-            "python -m radzero.train? A RadZero folder (config.json + model.safetensors) also works."
-        )
-    try:
-        config = RadZeroConfig.from_dict(dict(net_config))
-    except KeyError as error:
-        raise CheckpointError(f"{path}: hyper_parameters['net'] is not a RadZero config: {error}") from error
-    pretrained_text = config.text.get("pretrained", True)
-    config.vision = {**config.vision, "pretrained": False}
-    config.text = {**config.text, "pretrained": False}
-    model = RadZero(config)
-    state = _net_state(checkpoint["state_dict"], path)
-    try:
-        load_state_dict_checked(model, state, source=str(path))
-    except ValueError as error:  # lists missing / unexpected / mis-shaped keys
-        raise CheckpointError(str(error)) from error
-    hyper = checkpoint.get("hyper_parameters") or {}
-    model.text.tokenizer = _checkpoint_tokenizer(path, config.text, pretrained_text, tokenizer_dir, model,
-                                                 hyper.get("init_from"))
-    model.image_processor_config = hyper.get("image_processor")
-    logger.info("loaded RadZero model from Lightning checkpoint %s (epoch %s)", path, checkpoint.get("epoch"))
-    return model
-
-
-def _net_state(state_dict: dict[str, Any], path: Path) -> dict[str, torch.Tensor]:
-    state = {k[len(_NET_PREFIX):]: v for k, v in state_dict.items() if k.startswith(_NET_PREFIX)}
-    if not state:
-        sample = ", ".join(list(state_dict)[:5])
-        raise CheckpointError(f"{path}: no '{_NET_PREFIX}'-prefixed weights in state_dict (first keys: {sample})")
-    return state
-
-
-def _load_tokenizer_dir(directory: Path):
-    if not directory.is_dir():
-        raise CheckpointError(f"tokenizer_dir={directory} is not a folder")
-    return load_tokenizer(directory)
-
-
-def _checkpoint_tokenizer(path: Path, text: dict[str, Any], pretrained: bool, tokenizer_dir, model: RadZero,
-                          init_from: str | None = None):
-    """The tokenizer the checkpoint was trained with.
-
-    Order: ``tokenizer_dir``; the run's exported ``model/tokenizer`` (``<run>/checkpoints/x.ckpt``);
-    the folder the run was initialised from (``model.init_from``: a radzero folder's ``tokenizer/`` or
-    the authors' snapshot); the offline tokenizer built with the model (local_bert, or any encoder
-    trained with ``pretrained=False``); else the hub tokenizer of a pretrained encoder (cache or network).
-    """
-    if tokenizer_dir is not None:
-        return _load_tokenizer_dir(Path(tokenizer_dir))
-    exported = path.parent.parent / "model" / TOKENIZER_DIR
-    if exported.is_dir():
-        return _load_tokenizer_dir(exported)
-    if init_from:
-        source = Path(init_from)
-        for folder in (source / TOKENIZER_DIR, source):
-            if (folder / "tokenizer_config.json").is_file():
-                return _load_tokenizer_dir(folder)
-        raise CheckpointError(
-            f"{path}: the run was initialised from {init_from}, whose tokenizer is not there any more; pass "
-            "tokenizer_dir=<folder with the saved tokenizer> or evaluate the run's exported model/ folder"
-        )
-    name = text.get("name")
-    if name == "local_bert" or not pretrained:
-        return model.text.tokenizer
-    try:
-        if name == "biomedclip":
-            import open_clip
-
-            from radzero.model.text.biomedclip import DEFAULT_MODEL_ID as BIOMEDCLIP_ID
-
-            return open_clip.get_tokenizer(text.get("model_id") or BIOMEDCLIP_ID).tokenizer
-        from radzero.model.text.hf import DEFAULT_MODEL_ID
-        from radzero.model.text.tokenizers import hub_tokenizer
-
-        return hub_tokenizer(text.get("tokenizer_id") or text.get("model_id") or DEFAULT_MODEL_ID)
-    except Exception as error:  # noqa: BLE001 - offline / missing cache
-        raise CheckpointError(
-            f"{path}: the text encoder {name!r} was trained with its hub tokenizer, which could not be loaded "
-            f"({error}). Pass tokenizer_dir=<folder with the saved tokenizer> (e.g. <run>/model/tokenizer) or "
-            "evaluate the exported <run>/model folder instead."
-        ) from error

@@ -8,13 +8,13 @@ adds the SQLite cache, progress, output JSON and summary. CLI: `python -m radzer
 from .base import KEY_PHRASES_SCHEMA, Extractor, InvalidOutput, Result, find_json_object, parse_key_phrases
 from .cache import ExtractionCache, cache_key
 from .prompt import Prompt
-from .reports import Report, load_reports, parse_mimic_report
+from .reports import Report, load_reports
 from .rules import RulesExtractor, analyze_sentence, extract_phrases
 from .runner import run_extraction
 
 __all__ = [
     "KEY_PHRASES_SCHEMA", "Extractor", "InvalidOutput", "Result", "find_json_object", "parse_key_phrases",
-    "ExtractionCache", "cache_key", "Prompt", "Report", "load_reports", "parse_mimic_report",
+    "ExtractionCache", "cache_key", "Prompt", "Report", "load_reports",
     "RulesExtractor", "analyze_sentence", "extract_phrases", "run_extraction",
     "OpenAIExtractor", "TransformersExtractor",
 ]

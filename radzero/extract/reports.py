@@ -2,7 +2,8 @@
 
 Every reader yields `Report` objects: the input's ids (carried through to the output record), the
 FINDINGS and IMPRESSION text, and `error` when the report is unusable (empty, unreadable). A bad
-report never stops a run: the runner records it as a failure with its reason.
+report never stops a run: the runner records it as a failure with its reason. MIMIC-CXR reports
+are split into sections by the data layer's parser (``radzero.data.readers.reports``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from radzero.data.readers.reports import DEID_RE, parse_mimic_report
+
 __all__ = [
     "Report",
-    "parse_mimic_report",
     "iter_mimic_reports",
     "iter_table_reports",
     "iter_openi_reports",
@@ -28,20 +30,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# De-identification placeholders: MIMIC uses "___", IU-CXR/OpenI uses "XXXX".
-DEID_RE = re.compile(r"_{2,}|\bX{3,}\b")
-
-# MIMIC section header: upper-case words at the start of a line, ending with a colon.
-_HEADER_RE = re.compile(r"^[ \t]*([A-Z][A-Z0-9 /&(),'-]{1,60}?)[ \t]*:", re.M)
-_FINDINGS_NAMES = ("FINDINGS", "FINDING", "FINDINGS AND IMPRESSION", "FINDINGS/IMPRESSION")
-_IMPRESSION_NAMES = ("IMPRESSION", "IMPRESSIONS", "CONCLUSION", "CONCLUSIONS", "SUMMARY",
-                     "OPINION")
-# Sections that are never used as the last-paragraph fallback (not a description of the image).
-_NON_CLINICAL = ("INDICATION", "HISTORY", "CLINICAL HISTORY", "CLINICAL INDICATION", "REASON FOR EXAM",
-                 "REASON FOR EXAMINATION", "COMPARISON", "COMPARISONS", "TECHNIQUE", "EXAMINATION",
-                 "EXAM", "PROCEDURE", "NOTIFICATION", "RECOMMENDATION", "RECOMMENDATIONS",
-                 "RECOMMENDATION(S)", "CLINICAL INFORMATION", "FINAL REPORT", "WET READ", "TYPE OF EXAMINATION")
 
 
 @dataclass
@@ -74,41 +62,6 @@ class Report:
 def _clean(text: str) -> str:
     """Join wrapped lines and collapse whitespace (keeps `___` as is)."""
     return re.sub(r"\s+", " ", text).strip()
-
-
-def parse_mimic_report(text: str) -> dict[str, str]:
-    """Split a MIMIC-CXR report into {"findings", "impression", "section_source"}.
-
-    Sections are upper-case headers ending with a colon. When neither FINDINGS nor IMPRESSION is
-    present, the last paragraph of the report that is not a non-clinical section (indication,
-    comparison, technique, ...) is used as findings, as MIMIC-CXR's own section script does.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    heads = [(m.start(), m.end(), re.sub(r"\s+", " ", m.group(1)).strip()) for m in _HEADER_RE.finditer(text)]
-    sections: dict[str, str] = {}
-    for i, (_, end, name) in enumerate(heads):
-        stop = heads[i + 1][0] if i + 1 < len(heads) else len(text)
-        body = _clean(text[end:stop])
-        if name in sections:  # a repeated header: keep both parts
-            sections[name] = (sections[name] + " " + body).strip()
-        else:
-            sections[name] = body
-    findings = " ".join(sections[n] for n in _FINDINGS_NAMES if sections.get(n))
-    impression = " ".join(sections[n] for n in _IMPRESSION_NAMES if sections.get(n))
-    if findings or impression:
-        return {"findings": findings, "impression": impression, "section_source": "sections"}
-    # fallback: last paragraph that is not a non-clinical section
-    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    for para in reversed(paragraphs):
-        m = _HEADER_RE.match(para.strip("\n"))
-        name = re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
-        if name in _NON_CLINICAL:
-            continue
-        body = _clean(para[m.end():] if m else para)
-        if body.upper() == "FINAL REPORT" or not body:
-            continue
-        return {"findings": body, "impression": "", "section_source": "last_paragraph"}
-    return {"findings": "", "impression": "", "section_source": "none"}
 
 
 _MIMIC_NAME_RE = re.compile(r"^s(\d+)$")

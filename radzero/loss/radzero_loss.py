@@ -1,22 +1,62 @@
-"""The RadZero training objective: multi-positive NCE + lambda_kl * KL (no parameters of its own)."""
+"""The RadZero training objective: multi-positive NCE + lambda_kl * KL over the GLOBAL batch.
+
+open_clip's pattern: the model returns features, this loss module gathers them across ranks (ragged:
+ranks hold different numbers of sentences and images), scores them and applies the objective
+(docs/model.md, "Losses" and "Distributed"). It has no parameters of its own: the model owns tau.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from torch import Tensor, nn
 
+from radzero.loss.gather import gather_group_indices, ragged_all_gather
 from radzero.loss.multi_positive import multi_positive_kl, multi_positive_nce
+
+__all__ = ["LossOutput", "RadZeroLoss"]
+
+# (text (N, D), image tokens (B, L, D)) -> VL-CABS logits (N, B): the model's ``RadZero.logits``
+Scorer = Callable[[Tensor, Tensor], Tensor]
+
+
+@dataclass
+class LossOutput:
+    """``losses`` {"loss", "nce", "kl" (when weighted)}; the global ``logits`` (N, B) and ``group`` (N,)."""
+
+    losses: dict[str, Tensor]
+    logits: Tensor
+    group: Tensor
 
 
 class RadZeroLoss(nn.Module):
-    """Combines the losses; the model owns the temperature and passes it in (open_clip style)."""
+    """Gathers text features across ranks, scores them against this rank's image tokens, gathers the
+    logits and applies the multi-positive objective; every rank gets the same global loss."""
 
-    def __init__(self, kl_weight: float = 0.0, row_sum: bool = False, col_sum: bool = False) -> None:
+    def __init__(
+        self, kl_weight: float = 0.0, row_sum: bool = False, col_sum: bool = False, mask_duplicate_texts: bool = False
+    ) -> None:
         super().__init__()
         self.kl_weight = kl_weight
         self.row_sum = row_sum
         self.col_sum = col_sum
+        self.mask_duplicate_texts = mask_duplicate_texts  # off = the paper's loss
 
     def forward(
+        self, text: Tensor, tokens: Tensor, group: Tensor, tau: Tensor, score: Scorer, text_ids: Tensor | None = None
+    ) -> LossOutput:
+        """This rank's text (N_r, D), tokens (B_r, L, D), group (N_r,) of local image indices, and
+        ``text_ids`` (N_r,) (used only with ``mask_duplicate_texts``) -> the loss of the global batch."""
+        global_text = ragged_all_gather(text, dim=0)  # (N, D)
+        global_group = gather_group_indices(group, tokens.shape[0])  # (N,)
+        logits = ragged_all_gather(score(global_text, tokens), dim=1)  # (N, B_r) -> (N, B)
+        global_ids = None
+        if self.mask_duplicate_texts and text_ids is not None:
+            global_ids = ragged_all_gather(text_ids, dim=0)  # (N,)
+        return LossOutput(self.objective(logits, global_group, tau, global_ids), logits, global_group)
+
+    def objective(
         self, logits: Tensor, group: Tensor, tau: Tensor, text_ids: Tensor | None = None
     ) -> dict[str, Tensor]:
         """Global logits (N, B), group (N,) and optional text_ids (N,) → {"loss", "nce", "kl"(when weighted)}.

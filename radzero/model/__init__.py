@@ -1,12 +1,12 @@
 """RadZero model library: encoders, align transformer, VL-CABS head (never imports the training app)."""
 
-from radzero.model.radzero import RadZero, RadZeroConfig, RadZeroOutput, load_state_dict_checked
+from radzero.model.radzero import RadZero, RadZeroConfig, RadZeroFeatures, load_state_dict_checked
 from radzero.model.vlcabs import VLCABSHead, similarity_maps, vlcabs, vlcabs_logits
 
 __all__ = [
     "RadZero",
     "RadZeroConfig",
-    "RadZeroOutput",
+    "RadZeroFeatures",
     "VLCABSHead",
     "load_state_dict_checked",
     "similarity_maps",

@@ -10,7 +10,6 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from radzero.loss import RadZeroLoss, gather_group_indices, ragged_all_gather
 from radzero.model.align import AlignTransformer
 from radzero.model.text import build_text_encoder
 from radzero.model.vision import build_vision_encoder
@@ -36,6 +35,8 @@ class RadZeroConfig:
     learn_tau: bool = True
     lean_head: bool = True  # memory-lean VL-CABS for the loss
     head_chunk_size: int | None = None
+    # the loss options travel with the model config (one `model` config group); the training module
+    # builds radzero.loss.RadZeroLoss from them, the model itself never computes a loss
     kl_weight: float = 0.0
     row_sum: bool = False
     col_sum: bool = False
@@ -53,14 +54,16 @@ class RadZeroConfig:
 
 
 @dataclass
-class RadZeroOutput:
-    """``logits`` (N, B) cosines (global when gathered), ``maps`` (B, N, h, w) = cos / tau, ``losses``."""
+class RadZeroFeatures:
+    """What ``RadZero.forward`` returns: layer-normed sentence features ``text`` (N, D), image ``tokens``
+    (B, P + h*w, D) with the patch ``grid`` (h, w), and the temperature ``tau``. Score them with
+    ``RadZero.logits`` (training) or ``RadZero.similarity`` (logits + maps); the loss is
+    ``radzero.loss.RadZeroLoss``, owned by the training module."""
 
-    logits: Tensor
+    text: Tensor
+    tokens: Tensor
+    grid: tuple[int, int]
     tau: Tensor
-    maps: Tensor | None = None
-    losses: dict[str, Tensor] = field(default_factory=dict)
-    group: Tensor | None = None
 
 
 class RadZero(nn.Module):
@@ -93,7 +96,6 @@ class RadZero(nn.Module):
         self.vision_proj = nn.Linear(vision_dim, dim) if vision_dim != dim else nn.Identity()
         self.text_proj = nn.Linear(text_dim, dim) if text_dim != dim else nn.Identity()
         self.head = VLCABSHead(dim, init_tau=config.init_tau, learn_tau=config.learn_tau)
-        self.loss = RadZeroLoss(config.kl_weight, row_sum=config.row_sum, col_sum=config.col_sum)
 
     @property
     def tokenizer(self):
@@ -144,24 +146,14 @@ class RadZero(nn.Module):
             raise ValueError("no sentences / prompts to encode: the text list is empty")
         return self.text.tokenize(sentences)
 
-    def forward(
-        self,
-        images: Tensor,
-        input_ids: Tensor,
-        attention_mask: Tensor,
-        group: Tensor | None = None,
-        return_maps: bool = False,
-        text_ids: Tensor | None = None,
-    ) -> RadZeroOutput:
-        """Logits of every sentence against every image; losses when ``group`` is given.
+    def logits(self, text: Tensor, tokens: Tensor) -> Tensor:
+        """VL-CABS logits (N, B) of layer-normed text (N, D) against image tokens (B, L, D), in the
+        configured training form (``lean_head``: memory-lean, chunked; same values as ``similarity``)."""
+        logits, _ = self.head(text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size)
+        return logits
 
-        With ``group`` (training/validation) text features and logits are gathered across ranks
-        (ragged) so the loss sees the global batch. With ``return_maps`` the local similarity maps
-        (B, N, h, w) are returned too (reference VL-CABS). ``text_ids`` (N,) are used by the loss
-        only when ``config.mask_duplicate_texts`` is on.
-        """
-        if not self.config.mask_duplicate_texts:
-            text_ids = None
+    def forward(self, images: Tensor, input_ids: Tensor, attention_mask: Tensor) -> RadZeroFeatures:
+        """Encode images (B, 3, H, W) and sentences (N, T) into the features VL-CABS scores."""
         if not images.is_floating_point():
             raise RadZeroInputError(
                 f"images must be a float tensor of normalised pixels, got {images.dtype}: preprocess with the "
@@ -173,26 +165,7 @@ class RadZero(nn.Module):
             )
         tokens, grid = self.encode_image(images)  # (B, L, D)
         text = self.encode_text(input_ids, attention_mask)  # (N, D)
-        tau = self.tau
-        if return_maps:
-            logits, cosine_maps = self.similarity(text, tokens, grid)  # (N, B), (B, N, h, w)
-            output = RadZeroOutput(logits=logits, tau=tau, maps=cosine_maps / tau)
-            if group is not None:
-                output.losses = self.loss(logits, group, tau, text_ids)
-                output.group = group
-            return output
-        if group is None:
-            logits, _ = self.head(text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size)
-            return RadZeroOutput(logits=logits, tau=tau)
-        global_text = ragged_all_gather(text, dim=0)  # (N_global, D)
-        global_group = gather_group_indices(group, tokens.shape[0])  # (N_global,)
-        local_logits, _ = self.head(
-            global_text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size
-        )  # (N_global, B)
-        logits = ragged_all_gather(local_logits, dim=1)  # (N_global, B_global)
-        global_text_ids = None if text_ids is None else ragged_all_gather(text_ids, dim=0)  # (N_global,)
-        losses = self.loss(logits, global_group, tau, global_text_ids)
-        return RadZeroOutput(logits=logits, tau=tau, losses=losses, group=global_group)
+        return RadZeroFeatures(text=text, tokens=tokens, grid=grid, tau=self.tau)
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         """Parameters the optimizer should see (frozen encoder excluded)."""

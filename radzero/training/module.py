@@ -1,15 +1,18 @@
-"""LightningModule: multi-positive loss training of RadZero with zero-shot validation metrics."""
+"""LightningModule: multi-positive loss training of RadZero (the module owns the loss, open_clip style).
+
+Zero-shot validation metrics come from a callback (``radzero.training.callbacks.ZeroShotValidation``)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from lightning import LightningModule
 from torch import Tensor
 
+from radzero.loss import LossOutput, RadZeroLoss
 from radzero.model import RadZero, RadZeroConfig
 from radzero.training.optim import build_optimizer, build_scheduler
 from radzero.utils.errors import NonFiniteError, NonFiniteLossError
@@ -36,12 +39,6 @@ def build_net(net: dict[str, Any]) -> RadZero:
     return model
 
 
-class ZeroShotValidator(Protocol):
-    """Computes zero-shot metrics (e.g. AUROC, pointing game) of a model on a small held-out set."""
-
-    def evaluate(self, net: RadZero, device: torch.device) -> dict[str, float]: ...
-
-
 class RadZeroLitModule(LightningModule):
     """Trains ``RadZero`` with its multi-positive NCE (+ KL) loss; only trainable parameters are optimised."""
 
@@ -50,10 +47,9 @@ class RadZeroLitModule(LightningModule):
         net: dict[str, Any],
         optimizer: dict[str, Any] | None = None,
         scheduler: dict[str, Any] | None = None,
-        zero_shot: ZeroShotValidator | None = None,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["zero_shot"])
+        self.save_hyperparameters(logger=False)
         self.net = build_net(dict(net))
         self.hparams["init_from"] = (net or {}).get("init_from")  # where the tokenizer of such a run lives
         # the architecture actually built (with init_from: the checkpoint's), so a .ckpt rebuilds it alone
@@ -61,13 +57,15 @@ class RadZeroLitModule(LightningModule):
         self.hparams["image_processor"] = self.net.image_processor_config  # the checkpoint's preprocessing, if any
         self.optimizer_config = dict(optimizer or {})
         self.scheduler_config = dict(scheduler or {})
-        self.zero_shot = zero_shot
+        config = self.net.config
+        self.loss = RadZeroLoss(config.kl_weight, row_sum=config.row_sum, col_sum=config.col_sum,
+                                mask_duplicate_texts=config.mask_duplicate_texts)
 
-    def forward(self, batch: dict[str, Any]):
-        return self.net(
-            batch["images"], batch["input_ids"], batch["attention_mask"], group=batch["group"],
-            text_ids=batch.get("text_ids"),
-        )
+    def forward(self, batch: dict[str, Any]) -> LossOutput:
+        """Features of this rank's batch -> the loss of the global batch (gathered by ``RadZeroLoss``)."""
+        features = self.net(batch["images"], batch["input_ids"], batch["attention_mask"])  # (N, D), (B, L, D)
+        return self.loss(features.text, features.tokens, batch["group"], features.tau, self.net.logits,
+                         batch.get("text_ids"))
 
     def _stop(self, stage: str, what: str, batch: dict[str, Any]) -> NonFiniteLossError:
         return NonFiniteLossError(
@@ -91,7 +89,7 @@ class RadZeroLitModule(LightningModule):
             self.log(f"{stage}/{name}", value.detach(), batch_size=batch_size, prog_bar=name == "loss",
                      sync_dist=stage != "train")
         if stage == "train":
-            self.log("train/tau", output.tau.detach(), batch_size=batch_size, prog_bar=True)
+            self.log("train/tau", self.net.tau.detach(), batch_size=batch_size, prog_bar=True)
         return loss
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
@@ -99,14 +97,6 @@ class RadZeroLitModule(LightningModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         return self._step(batch, "val")
-
-    def on_validation_epoch_end(self) -> None:
-        if self.zero_shot is None or self.trainer.sanity_checking:
-            return
-        if self.trainer.is_global_zero:
-            metrics = self.zero_shot.evaluate(self.net, self.device)
-            for name, value in metrics.items():
-                self.log(f"val/{name}", float(value), rank_zero_only=True, prog_bar=True)
 
     def configure_optimizers(self):
         optimizer = build_optimizer(self.net, **self.optimizer_config)

@@ -18,6 +18,11 @@ class ConfigError(ValueError):
     """A config value is unusable; the message names the key, the value and what is expected."""
 
 
+class CheckpointError(ValueError):
+    """A path given as a model (``ckpt_path``, ``init_from``) is not a usable RadZero model; the message says
+    what was expected."""
+
+
 class CheckpointUnusable(RuntimeError):
     """No readable checkpoint to resume from; the message lists what exists."""
 

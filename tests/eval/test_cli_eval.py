@@ -17,8 +17,8 @@ from PIL import Image
 
 from radzero.data.readers import read_chestxdet10_classification, read_mscxr
 from radzero.eval.checkpoint import CheckpointError, load_model
-from radzero.eval.tasks import run_eval
-from eval.tasks.eval_helpers import compose_eval, phantom_overrides, tiny_model
+from radzero.eval.runner import run_eval
+from helpers.eval_helpers import compose_eval, phantom_overrides, tiny_model
 
 REPO = Path(__file__).resolve().parents[2]
 DATASETS = {
@@ -30,7 +30,7 @@ DATASETS = {
 
 @pytest.fixture(scope="module")
 def phantom_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.getbasetemp() / "eval_phantom"  # shared with tests/eval/tasks
+    return tmp_path_factory.getbasetemp() / "eval_phantom"  # shared with tests/eval/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +218,7 @@ def test_train_then_evaluate_the_lightning_checkpoint(tmp_path, phantom_cache):
     from training.conftest import compose_train
 
     run = tmp_path / "run"
-    train(compose_train(["zero_shot=none", "callbacks.similarity_overlays.num_images=0"], run, tmp_path / "cache"))
+    train(compose_train(["callbacks.zero_shot=null"], run, tmp_path / "cache"))
     best = json.loads((run / "metrics.json").read_text())["best_checkpoint"]
     picked = ["task=[classification,grounding]", "datasets=[chexpert_test,chestxdet10]"]
     from_ckpt = run_eval(compose_eval([f"ckpt_path={best}", *picked], tmp_path / "a", phantom_cache))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.tasks.eval_helpers import compose_eval, phantom_overrides, tiny_model
-from radzero.eval.tasks import runner
+from helpers.eval_helpers import compose_eval, phantom_overrides, tiny_model
+from radzero.eval import runner
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,11 +10,11 @@ import pytest
 import torch
 from PIL import Image
 
-from eval.tasks.eval_helpers import compose_eval, tiny_model
+from helpers.eval_helpers import compose_eval, tiny_model
 from helpers.authors_snapshot import build_authors_snapshot
 from radzero import Predictor
 from radzero.data.transforms import make_geometry
-from radzero.eval.tasks import run_eval
+from radzero.eval.runner import run_eval
 from radzero.utils.checks import RadZeroInputError
 from radzero.utils.errors import ConfigError
 
@@ -99,7 +99,8 @@ def test_predictor_on_a_radzero_folder(model_dir, image, geometry):
     pixels, _ = predictor.transform(predictor.load(image))
     tokens = net.tokenize(texts)
     with torch.no_grad():
-        logits = net(pixels[None], tokens["input_ids"], tokens["attention_mask"]).logits[:, 0]  # (2,)
+        features = net(pixels[None], tokens["input_ids"], tokens["attention_mask"])
+        logits = net.logits(features.text, features.tokens)[:, 0]  # (2,)
     np.testing.assert_allclose(out.probs, torch.sigmoid(logits / net.tau).detach().numpy(), atol=1e-6)
     params = make_geometry(geometry, net.vision.image_size).params((H, W))
     ys = (np.arange(H) + 0.5) * params.scale[0] + params.offset[0]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from radzero.extract.fake_server import FakeChatServer
+from helpers.fake_server import FakeChatServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

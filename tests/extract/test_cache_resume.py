@@ -17,12 +17,12 @@ import pytest
 
 from radzero.extract.base import Extractor, Result
 from radzero.extract.cache import ExtractionCache, cache_key
-from radzero.extract.fake_server import FakeChatServer
 from radzero.extract.openai_backend import OpenAIExtractor
 from radzero.extract.prompt import Prompt
 from radzero.extract.reports import Report, load_reports
 from radzero.extract.rules import RulesExtractor
 from radzero.extract.runner import run_extraction, summary_path_for
+from helpers.fake_server import FakeChatServer
 
 REPO = Path(__file__).resolve().parents[2]
 

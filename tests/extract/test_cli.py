@@ -10,9 +10,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from radzero.extract.__main__ import run
-from radzero.extract.fake_server import FakeChatServer
 from radzero.extract.openai_backend import OpenAIExtractor
 from radzero.extract.prompt import Prompt, default_prompt_path
+from helpers.fake_server import FakeChatServer
 
 from radzero import CONFIG_DIR
 

@@ -1,14 +1,14 @@
-"""The openai backend against a real HTTP server on 127.0.0.1 (radzero.extract.fake_server)."""
+"""The openai backend against a real HTTP server on 127.0.0.1 (tests/helpers/fake_server.py)."""
 
 from __future__ import annotations
 
 import socket
 
 from radzero.extract.cache import ExtractionCache
-from radzero.extract.fake_server import FakeChatServer
 from radzero.extract.openai_backend import OpenAIExtractor
 from radzero.extract.reports import Report
 from radzero.extract.runner import run_extraction
+from helpers.fake_server import FakeChatServer
 
 
 def make(srv: FakeChatServer, **kw) -> OpenAIExtractor:

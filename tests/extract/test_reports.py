@@ -5,8 +5,11 @@ import io
 import json
 import tarfile
 
-from radzero.extract.reports import (Report, expand_with_metadata, iter_openi_reports, load_reports,
-                                     parse_mimic_report)
+from radzero.data.readers import reports as data_reports
+from radzero.data.readers.reports import parse_mimic_report, split_sentences
+from radzero.extract.reports import Report, expand_with_metadata, iter_openi_reports, load_reports
+from radzero.extract.rules import extract_phrases
+from radzero.extract.rules.backend import report_text_sections
 
 from .conftest import MIMIC_REPORT
 
@@ -91,3 +94,22 @@ def test_expand_with_metadata(tmp_path):
 def test_report_empty_detection():
     assert Report(ids={}, findings="___ .", impression="").is_empty
     assert not Report(ids={}, findings="", impression="No effusion.").is_empty
+
+
+def test_extractor_and_mimic_reader_share_one_parser_and_splitter(mimic_tree):
+    """The extractor's MIMIC sections are the data layer's, and the rules backend splits them with
+    the same sentence splitter the MIMIC reader uses."""
+    text = (mimic_tree / "p10" / "p10000001" / "s50000001.txt").read_text()
+    rep = load_reports(mimic_tree)[0]
+    sec = parse_mimic_report(text)
+    assert (rep.findings, rep.impression) == (sec["findings"], sec["impression"])
+    # the reader's sentences are the extractor's sections split by the shared splitter
+    assert data_reports.report_sentences(text) == split_sentences(rep.findings) + split_sentences(rep.impression)
+    # Report.text goes back into the same sections through the shared parser
+    assert report_text_sections(rep.text) == (rep.findings, rep.impression)
+    assert report_text_sections("No effusion.\nMild cardiomegaly.") == ("No effusion.\nMild cardiomegaly.", "")
+    assert report_text_sections("FINDINGS:\nNo effusion\nMild cardiomegaly\nIMPRESSION: Stable.") == (
+        "No effusion\nMild cardiomegaly", "Stable.")
+    # one statement per line stays one sentence each for the rules backend
+    assert extract_phrases("No effusion\nMild cardiomegaly") == ["There is no pleural effusion",
+                                                                   "There is mild cardiomegaly"]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from radzero.extract.reports import iter_openi_reports, parse_mimic_report
-from radzero.extract.rules import RulesExtractor, analyze_sentence, extract_phrases, split_sentences
+from radzero.data.readers.reports import parse_mimic_report, split_sentences
+from radzero.extract.reports import iter_openi_reports
+from radzero.extract.rules import RulesExtractor, analyze_sentence, extract_phrases
 
 from .conftest import FIXTURES, MIMIC_REPORT, iu_reports_path
 

@@ -171,13 +171,13 @@ def test_gradients_finite_at_small_tau():
 def test_radzero_loss_combines_terms():
     logits, group = _random_batch([3, 2, 4], seed=11)
     tau = torch.tensor(0.07)
-    out = RadZeroLoss(kl_weight=0.5)(logits.float(), group, tau)
+    out = RadZeroLoss(kl_weight=0.5).objective(logits.float(), group, tau)
     expected = _brute_nce(logits, group, 0.07) + 0.5 * _brute_kl(logits, group, 0.07)
     assert float(out["loss"]) == pytest.approx(expected, abs=1e-5)
     assert set(out) == {"loss", "nce", "kl"}
-    assert set(RadZeroLoss()(logits.float(), group, tau)) == {"loss", "nce"}
+    assert set(RadZeroLoss().objective(logits.float(), group, tau)) == {"loss", "nce"}
     texts = _random_texts(group, 2, seed=1)
-    masked = RadZeroLoss(kl_weight=0.5)(logits.float(), group, tau, sentence_ids(texts))
+    masked = RadZeroLoss(kl_weight=0.5).objective(logits.float(), group, tau, sentence_ids(texts))
     expected = _brute_nce(logits, group, 0.07, texts=texts) + 0.5 * _brute_kl(logits, group, 0.07, texts=texts)
     assert float(masked["loss"]) == pytest.approx(expected, abs=1e-5)
 

@@ -11,6 +11,7 @@ import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 
 from model.tiny import tiny_config
+from radzero.loss import RadZeroLoss
 from radzero.model import RadZero
 
 # Ragged on purpose: rank 0 has 2 images / 3 sentences, rank 1 has 3 images / 6 sentences.
@@ -34,6 +35,12 @@ def _model() -> RadZero:
     return RadZero(tiny_config(kl_weight=0.3))
 
 
+def _loss(net, model: RadZero, images, tokens, group):
+    """The training path: features from ``net`` (the model, or its DDP wrapper) -> RadZeroLoss (ragged gather)."""
+    features = net(images, tokens["input_ids"], tokens["attention_mask"])
+    return RadZeroLoss(model.config.kl_weight)(features.text, features.tokens, group, features.tau, model.logits)
+
+
 def _trainable_grads(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
 
@@ -47,7 +54,7 @@ def _worker(rank: int, port: int, results) -> None:
         image_slice, text_slice = SPLIT[rank]
         tokens = model.tokenize(SENTENCES[text_slice])
         local_group = group[text_slice] - image_slice.start
-        output = ddp(images[image_slice], tokens["input_ids"], tokens["attention_mask"], group=local_group)
+        output = _loss(ddp, model, images[image_slice], tokens, local_group)
         output.losses["loss"].backward()
         results[rank] = (float(output.losses["loss"]), _trainable_grads(model), output.logits.shape)
     finally:
@@ -65,7 +72,7 @@ def test_ddp_two_processes_equal_one_process():
     model = _model()
     images, group = _batch()
     tokens = model.tokenize(SENTENCES)
-    output = model(images, tokens["input_ids"], tokens["attention_mask"], group=group)
+    output = _loss(model, model, images, tokens, group)
     output.losses["loss"].backward()
     expected_loss, expected_grads = float(output.losses["loss"]), _trainable_grads(model)
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from model.tiny import tiny_config
+from radzero.loss import RadZeroLoss
 from radzero.model import RadZero, vlcabs
 from radzero.utils.checks import RadZeroInputError
 
@@ -20,6 +21,21 @@ def model() -> RadZero:
     return RadZero(tiny_config()).eval()
 
 
+def _loss(model: RadZero, images, tokens, group, text_ids=None):
+    """Training's path: the model's features -> RadZeroLoss (gather, VL-CABS logits, objective)."""
+    c = model.config
+    features = model(images, tokens["input_ids"], tokens["attention_mask"])
+    loss = RadZeroLoss(c.kl_weight, c.row_sum, c.col_sum, c.mask_duplicate_texts)
+    return loss(features.text, features.tokens, group, features.tau, model.logits, text_ids)
+
+
+def _maps(model: RadZero, images, tokens):
+    """Logits (N, B) and maps (B, N, h, w) = cos / tau from the model's one map method."""
+    features = model(images, tokens["input_ids"], tokens["attention_mask"])
+    logits, cosine_maps = model.similarity(features.text, features.tokens, features.grid)
+    return logits, cosine_maps / features.tau
+
+
 def _inputs(model: RadZero, sentences=SENTENCES, images: int = 2):
     tokens = model.tokenize(sentences)
     return torch.randn(images, 3, 32, 32, generator=torch.Generator().manual_seed(1)), tokens
@@ -28,16 +44,16 @@ def _inputs(model: RadZero, sentences=SENTENCES, images: int = 2):
 def test_forward_logits_maps_and_losses(model):
     images, tokens = _inputs(model)
     with torch.no_grad():
-        out = model(images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 1]))
-        maps = model(images, tokens["input_ids"], tokens["attention_mask"], return_maps=True)
+        out = _loss(model, images, tokens, torch.tensor([0, 0, 1]))
+        _, maps = _maps(model, images, tokens)
         # independent path: encoders + reference vlcabs
         text = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
         image_tokens, grid = model.encode_image(images)
         logits, scores = vlcabs(text, image_tokens, model.tau)
     assert out.logits.shape == (3, 2) and set(out.losses) == {"loss", "nce"}
-    assert grid == (4, 4) and maps.maps.shape == (2, 3, 4, 4)
+    assert grid == (4, 4) and maps.shape == (2, 3, 4, 4)
     torch.testing.assert_close(out.logits, logits, atol=1e-5, rtol=1e-5)  # lean head == reference
-    torch.testing.assert_close(maps.maps.flatten(2), scores[..., 1:])  # CLS column dropped
+    torch.testing.assert_close(maps.flatten(2), scores[..., 1:])  # CLS column dropped
     assert float(model.tau) == pytest.approx(0.07, rel=1e-6)
 
 
@@ -47,8 +63,8 @@ def test_save_and_load_round_trip(model, tmp_path):
     loaded = RadZero.from_pretrained(tmp_path).eval()
     images, tokens = _inputs(model)
     with torch.no_grad():
-        a = model(images, tokens["input_ids"], tokens["attention_mask"]).logits
-        b = loaded(images, tokens["input_ids"], tokens["attention_mask"]).logits
+        a = _maps(model, images, tokens)[0]
+        b = _maps(loaded, images, tokens)[0]
     torch.testing.assert_close(a, b, atol=0, rtol=0)
     assert loaded.tokenize(SENTENCES)["input_ids"].tolist() == tokens["input_ids"].tolist()
 
@@ -77,7 +93,7 @@ def test_frozen_vision_is_excluded_from_trainable_parameters():
     assert not any(id(p) in trainable for p in model.vision.parameters())
     assert not model.vision.training  # kept in eval mode
     images, tokens = _inputs(model)
-    model(images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 1, 1])).losses["loss"].backward()
+    _loss(model, images, tokens, torch.tensor([0, 1, 1])).losses["loss"].backward()
     assert all(p.grad is None for p in model.vision.parameters())
     assert model.head.log_tau.grad is not None and any(p.grad is not None for p in model.align.parameters())
 
@@ -87,11 +103,11 @@ def test_bad_input_errors(model):
     with pytest.raises(ValueError, match="empty"):
         model.tokenize([])
     with pytest.raises(RadZeroInputError, match="zero sentences"):
-        model(images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 0]))
+        _loss(model, images, tokens, torch.tensor([0, 0, 0]))
     nan_images = images.clone()
     nan_images[0, 0, 0, 0] = float("nan")
     with pytest.raises(RadZeroInputError, match="non-finite"):
-        model(nan_images, tokens["input_ids"], tokens["attention_mask"], group=torch.tensor([0, 0, 1]))
+        _loss(model, nan_images, tokens, torch.tensor([0, 0, 1]))
 
 
 def test_repeated_sentences_are_encoded_once_with_the_same_features_and_gradients():
@@ -133,10 +149,9 @@ def test_mask_duplicate_texts_changes_the_loss_only_when_enabled():
         model = RadZero(tiny_config(mask_duplicate_texts=mask)).eval()
         tokens = model.tokenize(sentences)
         with torch.no_grad():
-            out = model(images, tokens["input_ids"], tokens["attention_mask"], group=group,
-                        text_ids=sentence_ids(sentences))
+            out = _loss(model, images, tokens, group, text_ids=sentence_ids(sentences))
         text_ids = sentence_ids(sentences) if mask else None
-        expected = multi_positive_nce(out.logits, group, out.tau, text_ids=text_ids)
+        expected = multi_positive_nce(out.logits, group, model.tau, text_ids=text_ids)
         assert float(out.losses["nce"]) == pytest.approx(float(expected), abs=1e-6)
         losses[mask] = float(out.losses["nce"])
     assert losses[True] != pytest.approx(losses[False])
@@ -150,12 +165,12 @@ def test_small_vit_without_class_token_gives_patch_only_tokens_and_full_maps():
     assert model.vision.num_prefix_tokens == 0
     images, tokens = _inputs(model)
     with torch.no_grad():
-        out = model(images, tokens["input_ids"], tokens["attention_mask"], return_maps=True)
+        _, maps = _maps(model, images, tokens)
         image_tokens, grid = model.encode_image(images)
         text = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
         _, scores = vlcabs(text, image_tokens, model.tau)
     assert image_tokens.shape[1] == 16 and grid == (4, 4)
-    torch.testing.assert_close(out.maps.flatten(2), scores)  # every column is a patch
+    torch.testing.assert_close(maps.flatten(2), scores)  # every column is a patch
 
 
 def test_small_vit_register_tokens_are_attended_but_not_mapped():
@@ -166,13 +181,13 @@ def test_small_vit_register_tokens_are_attended_but_not_mapped():
     assert model.vision.num_prefix_tokens == 4  # CLS + 3 registers
     images, tokens = _inputs(model)
     with torch.no_grad():
-        out = model(images, tokens["input_ids"], tokens["attention_mask"], return_maps=True)
+        out_logits, maps = _maps(model, images, tokens)
         image_tokens, grid = model.encode_image(images)
         text = model.encode_text(tokens["input_ids"], tokens["attention_mask"])
         logits, scores = vlcabs(text, image_tokens, model.tau)  # reference: all 4 + 16 tokens attended
     assert image_tokens.shape[1] == 4 + 16 and grid == (4, 4)
-    torch.testing.assert_close(out.logits, logits)
-    torch.testing.assert_close(out.maps.flatten(2), scores[..., 4:])  # the map is the 16 patch columns only
+    torch.testing.assert_close(out_logits, logits)
+    torch.testing.assert_close(maps.flatten(2), scores[..., 4:])  # the map is the 16 patch columns only
     # the logits do depend on the register tokens: replacing them by a patch token changes them
     emptied = image_tokens.clone()
     emptied[:, 1:4] = image_tokens[:, 4:5]

@@ -16,10 +16,10 @@ CONFIG_DIR = str(_CONFIG_DIR)
 
 # A phantom small enough to generate in seconds; every eval set present.
 TINY_PHANTOM = [
-    "data.phantom.n_train=24", "+data.phantom.n_validate=8", "+data.phantom.n_mscxr=8",
-    "+data.phantom.n_chexpert_test=12", "+data.phantom.n_5x200_per_class=2", "+data.phantom.n_chestxdet10=4",
-    "+data.phantom.n_siim=4", "+data.phantom.n_rsna=4", "+data.phantom.min_size=128", "+data.phantom.max_size=192",
-    "+data.phantom.det_size=128", "+data.phantom.dicom_size=128", "+data.phantom.workers=1",
+    "phantom.n_train=24", "+phantom.n_validate=8", "+phantom.n_mscxr=8",
+    "+phantom.n_chexpert_test=12", "+phantom.n_5x200_per_class=2", "+phantom.n_chestxdet10=4",
+    "+phantom.n_siim=4", "+phantom.n_rsna=4", "+phantom.min_size=128", "+phantom.max_size=192",
+    "+phantom.det_size=128", "+phantom.dicom_size=128", "+phantom.workers=1",
 ]
 TINY_MODEL = [
     "model.vision.image_size=32", "model.vision.patch_size=8", "model.vision.width=32", "model.vision.depth=0",
@@ -27,8 +27,8 @@ TINY_MODEL = [
     "model.text.dropout=0.0", "model.align_depth=1", "model.align_heads=2", "model.embed_dim=null",
 ]
 FAST_DATA = ["data.datamodule.global_batch_size=4", "data.datamodule.num_workers=0",
-             "data.datamodule.persistent_workers=false", "callbacks.similarity_overlays.num_images=1"]
-FAST_ZERO_SHOT = ["zero_shot.max_images=8", "zero_shot.batch_size=4"]
+             "data.datamodule.persistent_workers=false", "callbacks.zero_shot.overlays=1"]
+FAST_ZERO_SHOT = ["callbacks.zero_shot.max_images=8", "callbacks.zero_shot.batch_size=4"]
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +39,8 @@ def phantom_cache(tmp_path_factory) -> Path:
 def compose_train(overrides: list[str], output_dir: Path, phantom_cache: Path, tiny_model: bool = True,
                   phantom: bool = True) -> DictConfig:
     """The train config as Hydra would build it, with paths pointed at tmp folders."""
-    zero_shot = [] if "zero_shot=none" in overrides else FAST_ZERO_SHOT
-    data = [f"data.phantom.cache_dir={phantom_cache}", *TINY_PHANTOM] if phantom else []
+    zero_shot = [] if "callbacks.zero_shot=null" in overrides else FAST_ZERO_SHOT
+    data = [f"phantom.cache_dir={phantom_cache}", *TINY_PHANTOM] if phantom else []
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(

@@ -22,8 +22,8 @@ def run_train(args: list[str], cwd: Path, timeout: int = 600) -> subprocess.Comp
 
 
 def tiny_args(phantom_cache: Path, zero_shot: bool = True) -> list[str]:
-    return [f"data.phantom.cache_dir={phantom_cache}", *TINY_PHANTOM, *TINY_MODEL, *FAST_DATA,
-            *(FAST_ZERO_SHOT if zero_shot else ["zero_shot=none"]), "trainer.max_epochs=1"]
+    return [f"phantom.cache_dir={phantom_cache}", *TINY_PHANTOM, *TINY_MODEL, *FAST_DATA,
+            *(FAST_ZERO_SHOT if zero_shot else ["callbacks.zero_shot=null"]), "trainer.max_epochs=1"]
 
 
 @pytest.mark.slow
@@ -39,7 +39,7 @@ def test_ddp_two_cpu_processes(tmp_path, phantom_cache):
 @pytest.mark.slow
 def test_multirun_sweep_two_jobs(tmp_path, phantom_cache):
     result = run_train(["-m", *tiny_args(phantom_cache, zero_shot=False), "optimizer.lr=1e-4,3e-4",
-                        f"paths.log_dir={tmp_path}/logs", "callbacks.similarity_overlays.num_images=0"], cwd=tmp_path)
+                        f"paths.log_dir={tmp_path}/logs"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = sorted((tmp_path / "logs" / "train" / "multiruns").glob("*/*/metrics.json"))
     assert len(runs) == 2

@@ -21,9 +21,8 @@ def test_every_experiment_is_covered():
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_fast_dev_run_experiment_offline(experiment, tmp_path, phantom_cache):
     cfg = compose_train(
-        [f"experiment={experiment}", "data=phantom", "zero_shot=none", "trainer=cpu", "trainer.precision=32-true", "logger=csv", "debug=fdr",
-         "model.vision.pretrained=false", "model.text.pretrained=false", "data.datamodule.global_batch_size=2",
-         "callbacks.similarity_overlays.num_images=0"],
+        [f"experiment={experiment}", "data=phantom", "callbacks.zero_shot=null", "trainer=cpu", "trainer.precision=32-true", "logger=csv", "debug=fdr",
+         "model.vision.pretrained=false", "model.text.pretrained=false", "data.datamodule.global_batch_size=2"],
         tmp_path, phantom_cache, tiny_model=False,
     )
     assert cfg.trainer.accelerator == "cpu" and cfg.trainer.precision == "32-true"

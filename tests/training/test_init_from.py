@@ -18,8 +18,7 @@ def test_fine_tune_from_the_authors_snapshot(tmp_path, phantom_cache):
     snapshot = build_authors_snapshot(tmp_path / "RadZero", seed=5)
     start = RadZero.from_pretrained(snapshot).state_dict()
     run = tmp_path / "run"
-    cfg = compose_train([f"model.init_from={snapshot}", "model.kl_weight=0.1", "zero_shot=none",
-                         "callbacks.similarity_overlays.num_images=0", "+trainer.limit_train_batches=2",
+    cfg = compose_train([f"model.init_from={snapshot}", "model.kl_weight=0.1", "callbacks.zero_shot=null", "+trainer.limit_train_batches=2",
                          "+trainer.limit_val_batches=1"], run, phantom_cache)
     result = train(cfg)
     assert result["global_step"] == 2

@@ -11,7 +11,7 @@ from training.conftest import compose_train
 
 def test_progress_lines_carry_step_loss_tau_lr_rate_eta_and_validation(tmp_path, phantom_cache, caplog):
     caplog.set_level(logging.INFO, logger="radzero.train")
-    train(compose_train(["zero_shot=none", "callbacks.similarity_overlays.num_images=0",
+    train(compose_train(["callbacks.zero_shot=null",
                          "callbacks.progress_log.every_n_steps=2", "callbacks.progress_log.always=true"],
                         tmp_path, phantom_cache))
     lines = [r.getMessage() for r in caplog.records if r.name == "radzero.train"]

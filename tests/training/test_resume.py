@@ -16,7 +16,7 @@ from radzero.utils.errors import CheckpointMismatch, CheckpointUnusable
 from training.conftest import compose_train
 from training.crash import SimulatedCrash
 
-FAST = ["data.datamodule.augment=null", "zero_shot=none", "callbacks.similarity_overlays.num_images=0",
+FAST = ["data.datamodule.augment=null", "callbacks.zero_shot=null",
         "trainer.max_epochs=3", "trainer.log_every_n_steps=1"]
 CRASH = ["+callbacks.crash._target_=training.crash.CrashAtStep", "+callbacks.crash.step=8"]
 
@@ -106,7 +106,7 @@ def test_sigkill_mid_epoch_then_resume_keeps_the_history(tmp_path, phantom_cache
     from training.conftest import FAST_DATA, TINY_MODEL, TINY_PHANTOM
 
     run = tmp_path / "run"
-    args = [sys.executable, "-m", "radzero.train", f"data.phantom.cache_dir={phantom_cache}", *TINY_PHANTOM,
+    args = [sys.executable, "-m", "radzero.train", f"phantom.cache_dir={phantom_cache}", *TINY_PHANTOM,
             *TINY_MODEL, *FAST_DATA, *FAST, "trainer.max_epochs=4", "+trainer.limit_val_batches=1",
             f"paths.output_dir={run}", f"hydra.run.dir={run}"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -60,8 +60,8 @@ def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
     return state["state_dict"]
 
 
-DETERMINISTIC = ["data.datamodule.augment=null", "trainer.deterministic=true", "zero_shot=none",
-                 "callbacks.similarity_overlays.num_images=0", "scheduler.warmup_steps=2"]
+DETERMINISTIC = ["data.datamodule.augment=null", "trainer.deterministic=true", "callbacks.zero_shot=null",
+                 "scheduler.warmup_steps=2"]
 
 
 def test_resume_reproduces_uninterrupted_run(tmp_path, phantom_cache):
@@ -87,7 +87,7 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, phantom_cache):
 
 
 def test_nan_loss_stops_with_clear_message_and_keeps_last_good_checkpoint(tmp_path, phantom_cache, monkeypatch):
-    cfg = compose_train(["trainer.max_epochs=3", "zero_shot=none", "callbacks.similarity_overlays.num_images=0"],
+    cfg = compose_train(["trainer.max_epochs=3", "callbacks.zero_shot=null"],
                         tmp_path, phantom_cache)
     from radzero.loss import radzero_loss
 
@@ -109,7 +109,7 @@ def test_nan_loss_stops_with_clear_message_and_keeps_last_good_checkpoint(tmp_pa
 
 
 def test_missing_data_dir_is_named(tmp_path, phantom_cache):
-    cfg = compose_train(["data=mimic", "zero_shot=none"], tmp_path, phantom_cache, phantom=False)
+    cfg = compose_train(["data=mimic", "callbacks.zero_shot=null"], tmp_path, phantom_cache, phantom=False)
     with open_dict(cfg):
         cfg.paths.data_dir = str(tmp_path / "no_such_dir")
     with pytest.raises(FileNotFoundError, match="no_such_dir.*paths.data_dir"):
@@ -119,7 +119,7 @@ def test_missing_data_dir_is_named(tmp_path, phantom_cache):
 def test_exported_model_loads_and_matches_checkpoint(tmp_path, phantom_cache):
     from radzero.model import RadZero
 
-    train(compose_train(["zero_shot=none", "callbacks.similarity_overlays.num_images=0"], tmp_path, phantom_cache))
+    train(compose_train(["callbacks.zero_shot=null"], tmp_path, phantom_cache))
     model = RadZero.from_pretrained(tmp_path / "model")
     saved = load_file(str(tmp_path / "model" / "model.safetensors"))
     best = json.loads((tmp_path / "metrics.json").read_text())["best_checkpoint"]

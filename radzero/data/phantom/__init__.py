@@ -41,9 +41,9 @@ consolidation by lobe (bright patchy region; right upper/middle/lower, left uppe
 (small bright disc), mass (large lobulated disc), atelectasis (basal plate-like band, wedge when
 large), edema (bilateral perihilar haze).
 
-Layout: ``.notes/DATA_LAYOUT.md`` (each sub-tree is the real dataset's layout). MS-CXR
-``category_name`` uses "Pleural Effusion" (capital E); nodules / masses have no MS-CXR category
-and no MS-CXR row. ChestX-Det10 images contain only Atelectasis, Consolidation, Effusion, Mass,
+Layout: ``docs/protocols.md``, section "Data layouts" (each sub-tree is the real dataset's
+layout). MS-CXR ``category_name`` uses "Pleural Effusion" (capital E); nodules / masses have no
+MS-CXR category and no MS-CXR row. ChestX-Det10 images contain only Atelectasis, Consolidation, Effusion, Mass,
 Nodule, Pneumothorax (never Calcification, Emphysema, Fibrosis, Fracture). SIIM: one
 ``train-rle.csv`` row per separate pneumothorax region (one per side). RSNA: one box per
 consolidation lobe. DICOMs: Secondary Capture, uncompressed Explicit VR Little Endian or
@@ -56,7 +56,7 @@ Pixel coordinates are ORIGINAL image pixels, origin top-left, x = column, y = ro
 ``box`` = ``[x1, y1, x2, y2]`` with exclusive x2 / y2 (the mask lies in columns x1..x2-1), so
 ``w = x2 - x1``; ``[x, y, w, h]`` boxes are the same boxes. Every record has ``width``,
 ``height``, ``labels`` (the 14 CheXpert observations as 0/1 from the rendered findings, no
-uncertainty) and ``findings``: a list of finding dicts::
+uncertainty) and ``findings``: a list of finding dicts (``Finding.to_dict()`` plus ``parts``)::
 
     {"kind": cardiomegaly|effusion|pneumothorax|consolidation|nodule|mass|atelectasis|edema,
      "sides": ["right"] | ["left"] | ["right", "left"] | [] (cardiomegaly),
@@ -89,6 +89,9 @@ uncertainty) and ``findings``: a list of finding dicts::
 params, params_key, counts}.
 """
 
-from .generate import DEFAULTS, ensure_phantom, generate_phantom, normalize_params, read_manifest
+from .cache import ensure_phantom
+from .generate import generate_phantom
+from .manifest import read_manifest
+from .params import DEFAULTS, normalize_params
 
 __all__ = ["DEFAULTS", "ensure_phantom", "generate_phantom", "normalize_params", "read_manifest"]

@@ -12,7 +12,9 @@ import sys
 
 from omegaconf import OmegaConf
 
-from .generate import DEFAULTS, ensure_phantom, generate_phantom
+from .cache import ensure_phantom
+from .generate import generate_phantom
+from .params import DEFAULTS
 
 
 def main(argv: list[str] | None = None) -> int:

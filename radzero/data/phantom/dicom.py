@@ -53,20 +53,31 @@ def write_dicom(path: str | Path, img: np.ndarray, meta: dict) -> None:
     study_date ("YYYYMMDD"), study_time ("HHMMSS"), pixel_spacing (mm), window_jitter (float),
     series_description.
     """
-    h, w = img.shape
-    bits, slope, intercept, mmax = ENCODINGS[meta["encoding"]]
     mono1 = bool(meta["monochrome1"])
-    arr = stored_values(img, meta["encoding"], mono1)
+    arr = stored_values(img, meta["encoding"], mono1)  # (H, W) uint16
+    ds = Dataset()
+    ds.file_meta = _file_meta(meta)
+    _study_tags(ds, meta)
+    _pixel_tags(ds, img.shape, meta, mono1)
+    if meta.get("rle") and rle_encoder_available():
+        ds.compress(RLELossless, arr, generate_instance_uid=False)
+    else:
+        ds.PixelData = arr.astype("<u2").tobytes()
+    ds.save_as(path, enforce_file_format=True)
 
+
+def _file_meta(meta: dict) -> FileMetaDataset:
     fm = FileMetaDataset()
     fm.MediaStorageSOPClassUID = SECONDARY_CAPTURE
     fm.MediaStorageSOPInstanceUID = meta["sop_uid"]
     fm.TransferSyntaxUID = ExplicitVRLittleEndian
     fm.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     fm.ImplementationVersionName = "RADZERO_PHANTOM"
+    return fm
 
-    ds = Dataset()
-    ds.file_meta = fm
+
+def _study_tags(ds: Dataset, meta: dict) -> None:
+    """SOP, study, series and patient attributes."""
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.SOPClassUID = SECONDARY_CAPTURE
     ds.SOPInstanceUID = meta["sop_uid"]
@@ -92,6 +103,12 @@ def write_dicom(path: str | Path, img: np.ndarray, meta: dict) -> None:
     ds.SeriesNumber = 1
     ds.InstanceNumber = 1
     ds.PatientOrientation = ""
+
+
+def _pixel_tags(ds: Dataset, shape: tuple[int, int], meta: dict, mono1: bool) -> None:
+    """Image pixel module, rescale and window (over the modality values actually used)."""
+    h, w = shape
+    bits, slope, intercept, mmax = ENCODINGS[meta["encoding"]]
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME1" if mono1 else "MONOCHROME2"
     ds.Rows = h
@@ -110,8 +127,3 @@ def write_dicom(path: str | Path, img: np.ndarray, meta: dict) -> None:
     ds.WindowCenter = f"{mmax / 2.0:.1f}"
     ds.WindowWidth = f"{mmax * jit:.1f}"
     ds.LossyImageCompression = "00"
-    if meta.get("rle") and rle_encoder_available():
-        ds.compress(RLELossless, arr, generate_instance_uid=False)
-    else:
-        ds.PixelData = arr.astype("<u2").tobytes()
-    ds.save_as(path, enforce_file_format=True)

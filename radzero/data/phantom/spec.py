@@ -1,23 +1,15 @@
-"""Finding vocabulary, label sets of the public datasets, and random finding specs.
-
-A *finding* is a plain dict (picklable, JSON-serialisable):
-
-    {"kind": "effusion",           # one of KINDS
-     "sides": ["left"],            # patient sides; [] for cardiomegaly; edema is always both
-     "severity": "small",          # small | moderate | large
-     "lobe": None,                 # consolidation: upper|middle|lower (middle: right only);
-                                   # nodule / mass: the lung zone upper|middle|lower
-     "term": None,                 # consolidation: consolidation | pneumonia | opacity
-     "uncertain": False,           # the report hedges ("may represent") -> CheXpert -1.0
-     "change": None,               # comparison wording: new | unchanged | increased | decreased
-     "size": None}                 # nodule: mm, mass: cm (report wording only)
-"""
+"""Finding vocabulary, label sets of the public datasets, and random findings (``Finding`` records)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from radzero.data.readers.chexpert import CHEXPERT_LABELS
+
+from .finding import Finding
 
 KINDS = ("cardiomegaly", "effusion", "pneumothorax", "consolidation", "nodule", "mass", "atelectasis", "edema")
 SEVERITIES = ("small", "moderate", "large")
@@ -75,10 +67,10 @@ FINDING_KEYWORDS = {
 }
 
 
-def true_labels(findings: list[dict]) -> dict[str, int]:
+def true_labels(findings: Sequence[Finding]) -> dict[str, int]:
     """The 14 CheXpert observations as 0/1 from the rendered findings (no uncertainty)."""
-    kinds = {f["kind"] for f in findings}
-    pneumonia = any(f["kind"] == "consolidation" and f.get("term") == "pneumonia" for f in findings)
+    kinds = {f.kind for f in findings}
+    pneumonia = any(f.kind == "consolidation" and f.term == "pneumonia" for f in findings)
     lab = {k: 0 for k in CHEXPERT_LABELS}
     lab["Atelectasis"] = int("atelectasis" in kinds)
     lab["Cardiomegaly"] = int("cardiomegaly" in kinds)
@@ -135,56 +127,66 @@ def _sides(rng, kind: str, taken: dict) -> list[str]:
     return sides
 
 
-def make_finding(rng: np.random.Generator, kind: str, taken: dict | None = None, *, uncertain_p: float = 0.0,
-                 change_p: float = 0.0, **fixed) -> dict | None:
-    """One random finding of ``kind`` (None if it cannot be placed next to ``taken``)."""
-    taken = {} if taken is None else taken
-    f = {"kind": kind, "sides": [], "severity": "moderate", "lobe": None, "term": None,
-         "uncertain": False, "change": None, "size": None}
-    f["sides"] = _sides(rng, kind, taken)
-    if kind != "cardiomegaly" and kind != "edema" and not f["sides"]:
-        return None
-    f["severity"] = _choice(rng, SEVERITIES, (0.4, 0.35, 0.25))
+def _lobe(rng: np.random.Generator, kind: str, side: str) -> str | None:
+    """Consolidation: the lobe of ``side``; nodule / mass: the lung zone; else None."""
     if kind == "consolidation":
-        side = f["sides"][0]
         lobes = ("upper", "middle", "lower") if side == "right" else ("upper", "lower")
-        p = (0.3, 0.2, 0.5) if side == "right" else (0.4, 0.6)
-        f["lobe"] = _choice(rng, lobes, p)
-        if (side, f["lobe"]) in taken.get("consolidation_lobes", ()):
+        return _choice(rng, lobes, (0.3, 0.2, 0.5) if side == "right" else (0.4, 0.6))
+    if kind in ("nodule", "mass"):
+        return _choice(rng, ("upper", "middle", "lower"), (0.5, 0.25, 0.25))
+    return None
+
+
+def _lesion_size(rng: np.random.Generator, kind: str, severity: str) -> int | float:
+    """Report size of a nodule (mm) or mass (cm) of this severity."""
+    i = SEVERITIES.index(severity)
+    if kind == "nodule":
+        return int(rng.integers((6, 10, 16)[i], (10, 16, 26)[i]))  # mm
+    return round(float(rng.uniform((3.5, 4.5, 5.5)[i], (4.5, 5.5, 7.5)[i])), 1)  # cm
+
+
+def make_finding(rng: np.random.Generator, kind: str, taken: dict | None = None, *, uncertain_p: float = 0.0,
+                 change_p: float = 0.0, **fixed) -> Finding | None:
+    """One random finding of ``kind`` (None if it cannot be placed next to ``taken``); ``fixed`` overrides fields."""
+    taken = {} if taken is None else taken
+    sides = _sides(rng, kind, taken)
+    if kind != "cardiomegaly" and kind != "edema" and not sides:
+        return None
+    severity = _choice(rng, SEVERITIES, (0.4, 0.35, 0.25))
+    lobe = _lobe(rng, kind, sides[0] if sides else "")
+    term: str | None = None
+    size: int | float | None = None
+    if kind == "consolidation":
+        if (sides[0], lobe) in taken.get("consolidation_lobes", ()):
             return None
-        f["term"] = _choice(rng, ("consolidation", "pneumonia", "opacity"), (0.5, 0.3, 0.2))
+        term = _choice(rng, ("consolidation", "pneumonia", "opacity"), (0.5, 0.3, 0.2))
     elif kind in ("nodule", "mass"):
-        f["lobe"] = _choice(rng, ("upper", "middle", "lower"), (0.5, 0.25, 0.25))
-        i = SEVERITIES.index(f["severity"])
-        if kind == "nodule":
-            f["size"] = int(rng.integers((6, 10, 16)[i], (10, 16, 26)[i]))  # mm
-        else:
-            f["size"] = round(float(rng.uniform((3.5, 4.5, 5.5)[i], (4.5, 5.5, 7.5)[i])), 1)  # cm
-    if kind in _UNCERTAIN_KINDS and rng.random() < uncertain_p:
-        f["uncertain"] = True
+        size = _lesion_size(rng, kind, severity)
+    uncertain = bool(kind in _UNCERTAIN_KINDS and rng.random() < uncertain_p)
+    change = None
     if rng.random() < change_p:
-        f["change"] = _choice(rng, ("new", "unchanged", "increased", "decreased"), (0.3, 0.3, 0.2, 0.2))
-    f.update(fixed)
-    return f
+        change = _choice(rng, ("new", "unchanged", "increased", "decreased"), (0.3, 0.3, 0.2, 0.2))
+    f = Finding(kind, tuple(sides), severity, lobe, term, uncertain, change, size)
+    return replace(f, **fixed) if fixed else f
 
 
-def _add(findings: list[dict], taken: dict, f: dict | None) -> bool:
+def _add(findings: list[Finding], taken: dict, f: Finding | None) -> bool:
     if f is None:
         return False
     findings.append(f)
-    taken.setdefault(f["kind"], set()).update(f["sides"])
-    if f["kind"] == "consolidation":
-        taken.setdefault("consolidation_lobes", set()).add((f["sides"][0], f["lobe"]))
+    taken.setdefault(f.kind, set()).update(f.sides)
+    if f.kind == "consolidation":
+        taken.setdefault("consolidation_lobes", set()).add((f.sides[0], f.lobe))
     return True
 
 
-def sample_findings(rng: np.random.Generator, profile: str, *, has_prior: bool = False) -> list[dict]:
+def sample_findings(rng: np.random.Generator, profile: str, *, has_prior: bool = False) -> list[Finding]:
     """Random findings for one study.
 
     profile: ``mimic`` | ``mscxr`` | ``chexpert`` | ``5x200:<competition class>`` | ``chestxdet10`` |
     ``siim`` | ``rsna``.
     """
-    findings: list[dict] = []
+    findings: list[Finding] = []
     taken: dict = {}
     change_p = 0.5 if has_prior else 0.0
     if profile in ("mimic", "chexpert", "chestxdet10", "mscxr"):

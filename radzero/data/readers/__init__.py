@@ -9,6 +9,7 @@ from radzero.data.readers.chestxdet10 import (
     read_chestxdet10_classification,
     read_chestxdet10_grounding,
 )
+from radzero.data.readers.chestxray14 import CHESTXRAY14_CLASSES, read_chestxray14
 from radzero.data.readers.chexpert import (
     CHEXPERT_LABELS,
     CHEXPERT_5X200_CLASSES,
@@ -16,8 +17,11 @@ from radzero.data.readers.chexpert import (
     read_chexpert_5x200,
     read_chexpert_test,
 )
+from radzero.data.readers.derived import segmentation_to_classification
 from radzero.data.readers.mimic import FRONTAL_VIEWS, read_mimic_cxr
 from radzero.data.readers.mscxr import mscxr_image_ids, read_mscxr
+from radzero.data.readers.openi import read_label_csv
+from radzero.data.readers.padchest import parse_padchest_labels, read_padchest
 from radzero.data.readers.radzero_json import read_radzero_json
 from radzero.data.readers.reports import parse_report_sections, report_sentences, split_sentences
 from radzero.data.readers.rsna import read_rsna
@@ -26,6 +30,7 @@ from radzero.data.readers.validate import validate_samples
 
 __all__ = [
     "CHESTXDET10_CLASSES",
+    "CHESTXRAY14_CLASSES",
     "CHEXPERT_5X200_CLASSES",
     "CHEXPERT_COMPETITION_CLASSES",
     "CHEXPERT_LABELS",
@@ -34,19 +39,24 @@ __all__ = [
     "DataFormatError",
     "find_dicoms",
     "mscxr_image_ids",
+    "parse_padchest_labels",
     "parse_report_sections",
     "read_chestxdet10",
     "read_chestxdet10_classification",
     "read_chestxdet10_grounding",
+    "read_chestxray14",
     "read_chexpert_5x200",
     "read_chexpert_test",
     "read_id_list",
+    "read_label_csv",
     "read_mimic_cxr",
     "read_mscxr",
+    "read_padchest",
     "read_radzero_json",
     "read_rsna",
     "read_siim",
     "report_sentences",
+    "segmentation_to_classification",
     "split_sentences",
     "validate_samples",
 ]

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from radzero.data.boxes import Box
 from radzero.data.readers._common import (
     DataFormatError,
     ErrorPolicy,
@@ -18,7 +19,7 @@ from radzero.data.readers._common import (
     header_size,
     require_file,
 )
-from radzero.data.samples import Box, ClassificationSample, GroundingSample
+from radzero.data.samples import ClassificationSample, GroundingSample
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ import logging
 import os
 from pathlib import Path
 
+from radzero.data.boxes import Box
 from radzero.data.readers._common import (
     DataFormatError,
     ErrorPolicy,
@@ -18,7 +19,7 @@ from radzero.data.readers._common import (
     parse_float,
     read_csv_columns,
 )
-from radzero.data.samples import Box, SegmentationSample
+from radzero.data.samples import SegmentationSample
 
 log = logging.getLogger(__name__)
 

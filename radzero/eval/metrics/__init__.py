@@ -1,10 +1,11 @@
 """Evaluation metrics (docs/protocols.md). NumPy / torch in, Python floats / NumPy arrays out.
 
 Maps are at ORIGINAL image resolution; NaN pixels (outside the network's view) are excluded from
-every metric. Boxes are (x, y, w, h) in original pixels with inclusive edges: see ``pointing``.
+every metric. Boxes are (x, y, w, h) in original pixels with inclusive edges
+(``radzero.data.boxes.box_mask_edges_inclusive``).
 """
 
-from radzero.eval.metrics.binned_auroc import BinnedAUROC, auroc_from_histograms
+from radzero.eval.metrics.binned_auroc import auroc_from_histograms
 from radzero.eval.metrics.bootstrap import (
     bootstrap_auroc_resamples,
     bootstrap_ci,
@@ -21,7 +22,8 @@ from radzero.eval.metrics.iou import (
     miou_over_thresholds,
     normalize_min_max,
 )
-from radzero.eval.metrics.pointing import BOX_EPS, argmax_pixel, box_pixel_ranges, boxes_to_mask, pointing_game_hit
+from radzero.eval.metrics.pixel_auroc import PixelAUROCBootstrap, cosine_bins
+from radzero.eval.metrics.pointing import argmax_pixel, pointing_game_hit
 from radzero.eval.metrics.segmentation import DEFAULT_DICE_THRESHOLDS, DiceAccumulator
 from radzero.eval.metrics.threshold_selection import (
     DiceAtSelectedThreshold,
@@ -31,19 +33,17 @@ from radzero.eval.metrics.threshold_selection import (
 
 __all__ = [
     "BIOVIL_THRESHOLDS",
-    "BOX_EPS",
     "DEFAULT_DICE_THRESHOLDS",
-    "BinnedAUROC",
     "DiceAccumulator",
     "DiceAtSelectedThreshold",
+    "PixelAUROCBootstrap",
     "argmax_pixel",
     "auroc_from_histograms",
     "bootstrap_auroc_resamples",
     "bootstrap_ci",
     "bootstrap_macro_auroc_ci",
-    "box_pixel_ranges",
-    "boxes_to_mask",
     "contrast_to_noise_ratio",
+    "cosine_bins",
     "dice_at_selected_threshold",
     "iou",
     "iou_at_thresholds",

@@ -2,9 +2,9 @@
 
     CNR = |mean_in - mean_out| / sqrt(var_in + var_out)
 
-over the VALID (non-NaN) map values inside vs outside the union of boxes (``pointing.boxes_to_mask``,
-edges inclusive). Variances are population variances (ddof=0). The map is used as given (no
-normalisation). Edge cases: a side with no valid pixel -> NaN (undefined); equal means -> 0.0
+over the VALID (non-NaN) map values inside vs outside the union of boxes (edges-inclusive rule,
+``radzero.data.boxes.box_mask_edges_inclusive``). Variances are population variances (ddof=0).
+The map is used as given (no normalisation). Edge cases: a side with no valid pixel -> NaN (undefined); equal means -> 0.0
 (no contrast, also for a constant map); different means with zero variance on both sides -> inf.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from radzero.data.boxes import Box, box_mask_edges_inclusive
 from radzero.eval.metrics._arrays import as_map, valid_pixels
-from radzero.eval.metrics.pointing import Box, boxes_to_mask
 
 __all__ = ["contrast_to_noise_ratio"]
 
@@ -25,7 +25,7 @@ def contrast_to_noise_ratio(map: Any, boxes: Iterable[Box] | np.ndarray) -> floa
     """|mu_in - mu_out| / sqrt(var_in + var_out) over valid pixels inside / outside the boxes."""
     arr = as_map(map)
     valid = valid_pixels(arr)
-    inside = boxes_to_mask(boxes, *arr.shape)
+    inside = box_mask_edges_inclusive(boxes, *arr.shape)
     values_in = arr[inside & valid]
     values_out = arr[~inside & valid]
     if values_in.size == 0 or values_out.size == 0:

@@ -7,8 +7,9 @@ Protocol, per phrase:
    is predicted at any threshold > 0 and its IoU is 0 (the map carries no localisation).
 2. Binarise at each threshold with a STRICT comparison: predicted = ``normalised > t``
    (the convention of the authors' segmentation code and common BioViL re-implementations).
-3. IoU against the union-of-boxes mask (``pointing.boxes_to_mask``, edges inclusive), counting
-   valid pixels only: NaN pixels belong neither to the prediction nor to the ground truth.
+3. IoU against the union-of-boxes mask, edges inclusive
+   (``radzero.data.boxes.box_mask_edges_inclusive``), counting valid pixels only: NaN pixels
+   belong neither to the prediction nor to the ground truth.
 4. Mean over thresholds. Averaging over phrases is left to the caller.
 
 If no valid pixel lies inside the boxes (the region was cropped away), the phrase cannot be
@@ -22,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from radzero.data.boxes import Box, box_mask_edges_inclusive
 from radzero.eval.metrics._arrays import as_map, as_mask, to_numpy, valid_pixels
-from radzero.eval.metrics.pointing import Box, boxes_to_mask
 from radzero.utils.checks import RadZeroInputError
 
 __all__ = ["BIOVIL_THRESHOLDS", "iou", "iou_at_thresholds", "miou_over_thresholds", "normalize_min_max"]
@@ -61,7 +62,7 @@ def iou_at_thresholds(
     if thr.size == 0:
         raise RadZeroInputError("thresholds is empty")
     valid = ~np.isnan(norm)
-    gt = boxes_to_mask(boxes, *norm.shape) & valid
+    gt = box_mask_edges_inclusive(boxes, *norm.shape) & valid
     gt_count = int(np.count_nonzero(gt))
     if gt_count == 0:
         return np.zeros(thr.size)

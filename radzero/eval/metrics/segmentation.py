@@ -2,11 +2,11 @@
 
 ``DiceAccumulator.update(prob_map, gt_mask)`` takes one image at a time (probability map at
 ORIGINAL resolution, NaN where the network saw nothing) and keeps only small per-image summaries,
-never the maps, so memory does not depend on image size:
+never the maps, so memory does not depend on image size (the pixel AUROC is threshold-free and
+kept apart, in ``pixel_auroc``):
 
 - positive image (gt mask has any pixel): its Dice at every threshold, a (T,) float64 vector;
-- negative image (empty gt mask): one float, the largest valid probability of the map;
-- pixel AUROC (optional): two fixed-bin score histograms (``BinnedAUROC``), all images, all valid pixels.
+- negative image (empty gt mask): one float, the largest valid probability of the map.
 
 Definitions (shared by every method):
 
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from radzero.eval.metrics._arrays import as_map, as_mask, valid_pixels
-from radzero.eval.metrics.binned_auroc import BinnedAUROC, score_bins
+from radzero.eval.metrics.binned_auroc import score_bins
 from radzero.utils.checks import RadZeroInputError
 
 __all__ = ["DEFAULT_DICE_THRESHOLDS", "DiceAccumulator"]
@@ -55,19 +55,13 @@ def _count_above(bin_of_pixel: np.ndarray, n_thresholds: int) -> np.ndarray:
 
 
 class DiceAccumulator:
-    """Per-threshold Dice (positives), specificity (negatives) and pixel AUROC, one image at a time.
+    """Per-threshold Dice (positives) and specificity (negatives), one image at a time.
 
     ``thresholds``: strictly increasing grid (default 0.00..1.00 step 0.01).
-    ``n_auroc_bins``: histogram bins over [0, 1] for the pixel AUROC; ``None`` keeps no histogram
-    (the segmentation task takes its pixel AUROC from cosine histograms instead, see
-    ``radzero.eval.tasks.pixel_auroc_ci``) and ``pixel_auroc()`` then raises.
     """
 
-    def __init__(
-        self, thresholds: Sequence[float] | np.ndarray | None = None, n_auroc_bins: int | None = 10_000
-    ) -> None:
+    def __init__(self, thresholds: Sequence[float] | np.ndarray | None = None) -> None:
         self.thresholds = _check_thresholds(DEFAULT_DICE_THRESHOLDS if thresholds is None else thresholds)
-        self.pixel_auroc_state = BinnedAUROC(n_auroc_bins) if n_auroc_bins is not None else None
         self._positive_dice: list[np.ndarray] = []
         self._negative_max: list[float] = []
         self.positive_keys: list[Hashable | None] = []
@@ -91,8 +85,6 @@ class DiceAccumulator:
         p = prob[valid]
         g = gt[valid]
         score_bins(p, 1)  # checks that p lies in [0, 1]
-        if self.pixel_auroc_state is not None:
-            self.pixel_auroc_state.update(p, g)
         if gt.any():
             # k = number of thresholds strictly below each pixel; predicted at thr[j] iff j < k.
             k = np.searchsorted(self.thresholds, p, side="left")
@@ -114,16 +106,12 @@ class DiceAccumulator:
             self._seen_keys.add(key)
 
     def merge(self, other: DiceAccumulator) -> None:
-        """Append the images of ``other`` (same threshold grid and bins), e.g. from another worker."""
+        """Append the images of ``other`` (same threshold grid), e.g. from another worker."""
         if not np.array_equal(self.thresholds, other.thresholds):
             raise RadZeroInputError("cannot merge DiceAccumulators with different threshold grids")
         overlap = self._seen_keys & other._seen_keys
         if overlap:
             raise RadZeroInputError(f"images added to both accumulators: {sorted(map(repr, overlap))[:5]}")
-        if (self.pixel_auroc_state is None) != (other.pixel_auroc_state is None):
-            raise RadZeroInputError("cannot merge a DiceAccumulator with pixel-AUROC histograms into one without")
-        if self.pixel_auroc_state is not None:
-            self.pixel_auroc_state.merge(other.pixel_auroc_state)
         self._positive_dice.extend(other._positive_dice)
         self._negative_max.extend(other._negative_max)
         self.positive_keys.extend(other.positive_keys)
@@ -142,13 +130,8 @@ class DiceAccumulator:
         return len(self._negative_max)
 
     def state_nbytes(self) -> int:
-        """Bytes of metric state (per-image vectors + histograms); independent of image size."""
-        return (
-            sum(v.nbytes for v in self._positive_dice)
-            + 8 * len(self._negative_max)
-            + self.thresholds.nbytes
-            + (self.pixel_auroc_state.nbytes if self.pixel_auroc_state is not None else 0)
-        )
+        """Bytes of metric state (per-image vectors + the grid); independent of image size."""
+        return sum(v.nbytes for v in self._positive_dice) + 8 * len(self._negative_max) + self.thresholds.nbytes
 
     # ------------------------------------------------------------------ queries
 
@@ -204,10 +187,3 @@ class DiceAccumulator:
         """Fraction of negative images with no valid pixel ``prob > threshold``."""
         return float(self.specificity()[self.threshold_index(threshold)])
 
-    def pixel_auroc(self) -> float:
-        """Pixel AUROC over all valid pixels of all images (binned, see ``binned_auroc``)."""
-        if self.pixel_auroc_state is None:
-            raise RadZeroInputError(
-                "this DiceAccumulator was built with n_auroc_bins=None: it keeps no pixel-AUROC histogram"
-            )
-        return self.pixel_auroc_state.compute()

@@ -30,7 +30,6 @@ class DiceAtSelectedThreshold:
     oracle_threshold: float  # chosen on TEST (optimistic; the authors' protocol)
     oracle_dice: float
     oracle_specificity: float
-    pixel_auroc: float  # threshold-free, test
     n_positive: int  # test images
     n_negative: int
 
@@ -51,7 +50,6 @@ def dice_at_selected_threshold(val_acc: DiceAccumulator, test_acc: DiceAccumulat
         oracle_threshold=oracle,
         oracle_dice=test_acc.dice_at(oracle),
         oracle_specificity=test_acc.specificity_at(oracle),
-        pixel_auroc=test_acc.pixel_auroc(),
         n_positive=test_acc.n_positive,
         n_negative=test_acc.n_negative,
     )

@@ -1,6 +1,4 @@
-"""Evaluation tasks of ``python -m radzero.eval``: classification, grounding, segmentation and
-open-vocabulary maps, one module each; ``runner.run_eval`` drives them from the Hydra config."""
-
-from radzero.eval.tasks.runner import BENCHMARK_TASKS, TASKS, run_eval, selected_tasks
-
-__all__ = ["BENCHMARK_TASKS", "TASKS", "run_eval", "selected_tasks"]
+"""Evaluation tasks of ``python -m radzero.eval``, one module each: ``classification``, ``grounding``,
+``segmentation`` and open-vocabulary ``maps``. ``radzero.eval.runner`` holds the task list
+(``BENCHMARK_TASKS``, ``TASKS``) and drives them from the Hydra config; this package does not import
+it (the runner imports the task modules)."""

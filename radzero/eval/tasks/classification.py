@@ -21,23 +21,34 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from radzero.eval.context import EvalContext, limit
+from radzero.eval.figures import save_roc_png
 from radzero.eval.inference import eval_transform, image_loader, score_images
-from radzero.eval.metrics import bootstrap_auroc_resamples, bootstrap_ci, macro_auroc, percentile_interval, top1_correct
+from radzero.eval.labels import join_predictions, label_classes, label_table
+from radzero.eval.metrics import (
+    bootstrap_auroc_resamples,
+    bootstrap_ci,
+    macro_auroc,
+    percentile_interval,
+    top1_correct,
+)
+from radzero.eval.prompts import ClassPrompts, build_class_prompts
 from radzero.eval.results import headline, undefined_metric, write_csv
-from radzero.eval.tasks.context import EvalContext, limit
-from radzero.eval.tasks.figures import save_roc_png
-from radzero.eval.tasks.labels import join_predictions, label_classes, label_table
-from radzero.eval.tasks.prompts import ClassPrompts, build_class_prompts
-from radzero.eval.tasks.samples import as_plain, load_samples
+from radzero.eval.samples import as_plain, load_samples
 from radzero.utils.checks import RadZeroInputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["auroc_summary", "evaluate_classification", "one_hot_labels"]
+__all__ = [
+    "ClassificationSet", "auroc_summary", "evaluate_classification", "load_classification_set", "one_hot_labels",
+    "predict_classification",
+]
 
 
 def one_hot_labels(samples: list[Any], classes: list[str], where: str) -> dict[str, np.ndarray]:
@@ -109,10 +120,24 @@ def _macro_ci(per_class_resamples: np.ndarray) -> tuple[float, float]:
     return percentile_interval(macro)
 
 
-def evaluate_classification(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one classification dataset; writes its prediction CSV and ROC PNG; returns its results entry."""
+@dataclass
+class ClassificationSet:
+    """One classification dataset ready to score: samples, classes, label table by image id, prompts."""
+
+    name: str
+    where: str
+    spec: dict[str, Any]
+    samples: list[Any]
+    classes: list[str]
+    labels: dict[str, np.ndarray]  # image id -> (C,) labels (NaN = left out)
+    prompts: dict[str, list[str]]
+    prompt_cfg: dict[str, Any]
+    top1: bool
+
+
+def load_classification_set(ctx: EvalContext, name: str, spec: dict[str, Any]) -> ClassificationSet:
+    """Read a dataset's samples (the first ``ctx.max_images``), its classes, labels and class prompts."""
     where = f"classification/{name}"
-    started = time.perf_counter()
     samples = limit(load_samples(spec.get("samples"), where), ctx.max_images)
     classes = list(as_plain(spec.get("classes")) or label_classes(samples))
     top1 = bool(spec.get("top1", False))
@@ -124,17 +149,35 @@ def evaluate_classification(ctx: EvalContext, name: str, spec: dict[str, Any]) -
     prompt_cfg = as_plain(spec.get("prompts")) or {}
     prompts = build_class_prompts(classes, prompt_cfg.get("template", ctx.prompt_template), prompt_cfg.get("names"),
                                   prompt_cfg.get("ensembles"), where)
-    encoded = ClassPrompts.encode(ctx.net, prompts, ctx.device, prompt_cfg.get("combine", ctx.prompt_combine),
-                                  ctx.precision)
-    transform = eval_transform(ctx.net, ctx.geometry_for(spec), minmax_8bit=ctx.minmax_8bit)
-    loader = image_loader(samples, transform, ctx.batch_size, ctx.num_workers)
+    return ClassificationSet(name, where, spec, samples, classes, labels, prompts, prompt_cfg, top1)
+
+
+def predict_classification(
+    ctx: EvalContext, dataset: ClassificationSet, loader: Iterable[dict[str, Any]] | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray, ClassPrompts]:
+    """Class scores of every image joined onto the labels by image id: ids, labels (M, C), scores (M, C)
+    and the encoded prompts. ``loader``: image batches of ``dataset.samples`` (default: built here)."""
+    encoded = ClassPrompts.encode(ctx.net, dataset.prompts, ctx.device,
+                                  dataset.prompt_cfg.get("combine", ctx.prompt_combine), ctx.precision)
+    if loader is None:
+        transform = eval_transform(ctx.net, ctx.geometry_for(dataset.spec), minmax_8bit=ctx.minmax_8bit)
+        loader = image_loader(dataset.samples, transform, ctx.batch_size, ctx.num_workers)
     predictions: dict[str, np.ndarray] = {}
     for batch in score_images(ctx.net, encoded.features, loader, ctx.device, precision=ctx.precision):
         for image_id, row in zip(batch.image_ids, encoded.class_scores(batch.logits).numpy()):
             predictions[image_id] = row  # (C,)
-    ids, y, s = join_predictions(labels, predictions, where)
+    ids, y, s = join_predictions(dataset.labels, predictions, dataset.where)
+    return ids, y, s, encoded
+
+
+def evaluate_classification(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one classification dataset; writes its prediction CSV and ROC PNG; returns its results entry."""
+    started = time.perf_counter()
+    dataset = load_classification_set(ctx, name, spec)
+    where, classes, prompts, prompt_cfg = dataset.where, dataset.classes, dataset.prompts, dataset.prompt_cfg
+    ids, y, s, encoded = predict_classification(ctx, dataset)
     entry = auroc_summary(y, s, classes, ctx.n_bootstrap, ctx.seed, as_plain(spec.get("subsets")))
-    if top1:
+    if dataset.top1:
         correct = top1_correct(s, y).astype(np.float64)
         ci = bootstrap_ci(correct, n_resamples=ctx.n_bootstrap, seed=ctx.seed)
         entry["metrics"] = {"top1_accuracy": headline(correct.mean(), ci, len(ids), label=f"{len(classes)}-way"),

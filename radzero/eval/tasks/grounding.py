@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from radzero.data.io import load_image
+from radzero.eval.context import EvalContext
+from radzero.eval.figures import overlay_grid, overlay_rgb, overlay_tile
 from radzero.eval.metrics import (
     argmax_pixel,
     bootstrap_ci,
@@ -33,17 +37,17 @@ from radzero.eval.metrics import (
     miou_over_thresholds,
     pointing_game_hit,
 )
-from radzero.eval.overlays import overlay_rgb
+from radzero.eval.phrase_maps import PhraseMap, phrase_maps
+from radzero.eval.prompts import default_name
 from radzero.eval.results import headline, undefined_metric, write_csv
-from radzero.eval.tasks.context import EvalContext
-from radzero.eval.tasks.figures import overlay_grid, overlay_tile
-from radzero.eval.tasks.phrase_maps import phrase_maps
-from radzero.eval.tasks.prompts import default_name
-from radzero.eval.tasks.samples import load_samples
+from radzero.eval.samples import load_samples
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["class_mean", "evaluate_grounding", "phrase_metrics"]
+__all__ = [
+    "GroundingSet", "class_mean", "evaluate_grounding", "grounding_rows", "load_grounding_set", "phrase_metrics",
+    "pointing_game",
+]
 
 CSV_COLUMNS = ["image_id", "phrase", "category", "prompt", "n_boxes", "hit", "hit_first_box", "miou", "cnr",
                "argmax_row", "argmax_col", "logit"]
@@ -77,10 +81,21 @@ def _first_images(samples: list[Any], max_images: int | None) -> list[Any]:
     return [s for s in samples if s.image_id in chosen]
 
 
-def evaluate_grounding(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one grounding dataset; writes its per-phrase CSV and overlay grid; returns its results entry."""
+@dataclass
+class GroundingSet:
+    """One grounding dataset ready to map: its phrase samples and the prompt of each."""
+
+    name: str
+    where: str
+    spec: dict[str, Any]
+    samples: list[Any]
+    prompts: list[str]
+    per_class: bool  # pointing game as the mean over classes (ChestX-Det10)
+
+
+def load_grounding_set(ctx: EvalContext, name: str, spec: dict[str, Any]) -> GroundingSet:
+    """Read a dataset's phrases (all phrases of its first ``ctx.max_images`` images) and their prompts."""
     where = f"grounding/{name}"
-    started = time.perf_counter()
     samples = _first_images(load_samples(spec.get("samples"), where), ctx.max_images)
     mode = spec.get("prompt", "phrase")
     if mode == "phrase":
@@ -93,20 +108,46 @@ def evaluate_grounding(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dic
     empty = [s.image_id for s, p in zip(samples, prompts) if not str(p).strip()]
     if empty:
         raise ValueError(f"{where}: empty phrase for image(s) {empty[:3]}")
+    return GroundingSet(name, where, spec, samples, prompts, bool(spec.get("per_class", False)))
+
+
+def grounding_rows(
+    ctx: EvalContext, dataset: GroundingSet, loader: Iterable[dict[str, Any]] | None = None
+) -> Iterator[tuple[PhraseMap, dict[str, Any]]]:
+    """(phrase map, per-phrase metrics row) of every phrase; ``loader``: batches of the dataset's images."""
+    maps = phrase_maps(ctx.net, dataset.samples, dataset.prompts, ctx.device, ctx.geometry_for(dataset.spec),
+                       ctx.batch_size, ctx.num_workers, precision=ctx.precision, minmax_8bit=ctx.minmax_8bit,
+                       loader=loader)
+    for item in maps:
+        sample, prompt = item.sample, dataset.prompts[item.index]
+        if not sample.boxes:
+            raise ValueError(f"{dataset.where}: phrase {sample.phrase!r} of image {sample.image_id!r} has no box")
+        yield item, {"image_id": sample.image_id, "phrase": sample.phrase, "category": sample.category,
+                     "prompt": prompt, "n_boxes": len(sample.boxes), "logit": item.logit,
+                     **phrase_metrics(item.cosine_map, sample.boxes)}
+
+
+def pointing_game(rows: list[dict[str, Any]], per_class: bool) -> float:
+    """The reported pointing game: hit rate over phrases, or (``per_class``) the mean of per-class rates."""
+    hits = np.array([r["hit"] for r in rows], dtype=np.float64)
+    if not per_class:
+        return float(hits.mean())
+    classes = sorted({r["category"] for r in rows})
+    return class_mean(hits, np.array([classes.index(r["category"]) for r in rows]))
+
+
+def evaluate_grounding(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one grounding dataset; writes its per-phrase CSV and overlay grid; returns its results entry."""
+    started = time.perf_counter()
+    dataset = load_grounding_set(ctx, name, spec)
     rows: list[dict[str, Any]] = []
     tiles: list[np.ndarray] = []
-    maps = phrase_maps(ctx.net, samples, prompts, ctx.device, ctx.geometry_for(spec), ctx.batch_size, ctx.num_workers,
-                       precision=ctx.precision, minmax_8bit=ctx.minmax_8bit)
-    for item in maps:
-        sample, prompt = item.sample, prompts[item.index]
-        if not sample.boxes:
-            raise ValueError(f"{where}: phrase {sample.phrase!r} of image {sample.image_id!r} has no box")
-        rows.append({"image_id": sample.image_id, "phrase": sample.phrase, "category": sample.category,
-                     "prompt": prompt, "n_boxes": len(sample.boxes), "logit": item.logit,
-                     **phrase_metrics(item.cosine_map, sample.boxes)})
+    for item, row in grounding_rows(ctx, dataset):
+        rows.append(row)
         if len(tiles) < ctx.overlays:
-            rgb = overlay_rgb(load_image(sample.image_path), item.cosine_map, sample.boxes)
-            tiles.append(overlay_tile(rgb, f"{'+' if rows[-1]['hit'] else '-'} {sample.phrase}"))
+            rgb = overlay_rgb(load_image(item.sample.image_path), item.cosine_map, item.sample.boxes)
+            tiles.append(overlay_tile(rgb, f"{'+' if row['hit'] else '-'} {item.sample.phrase}"))
+    where = dataset.where
     entry = _summarise(rows, bool(spec.get("per_class", False)), ctx)
     csv_path = write_csv(ctx.path("predictions", "grounding", f"{name}.csv"), rows, CSV_COLUMNS)
     grid = overlay_grid(ctx.path("figures", "grounding", f"{name}_overlays.png"), tiles,
@@ -132,12 +173,12 @@ def _summarise(rows: list[dict[str, Any]], per_class: bool, ctx: EvalContext) ->
     if per_class:
         classes = sorted({r["category"] for r in rows})
         codes = np.array([classes.index(r["category"]) for r in rows])
-        metrics["pointing_game"] = headline(class_mean(hits, codes), bootstrap_ci((hits, codes), class_mean, **boot),
+        metrics["pointing_game"] = headline(pointing_game(rows, True), bootstrap_ci((hits, codes), class_mean, **boot),
                                             n, label="mean over classes")
         entry["per_class"] = {"pointing_game": {c: float(hits[codes == k].mean()) for k, c in enumerate(classes)},
                               "n_phrases": {c: int((codes == k).sum()) for k, c in enumerate(classes)}}
         return entry
-    metrics["pointing_game"] = headline(hits.mean(), bootstrap_ci(hits, **boot), n, label="any box")
+    metrics["pointing_game"] = headline(pointing_game(rows, False), bootstrap_ci(hits, **boot), n, label="any box")
     entry["authors_protocol"] = {"pointing_game_first_box": float(first.mean()),
                                  "differs": bool(counts["n_first_box_differs"])}
     if counts["n_first_box_differs"]:  # a separate labelled headline only when the protocols disagree

@@ -1,7 +1,7 @@
 """Open-vocabulary similarity maps of one image: ``task=maps image=<path> prompts='[...]' [threshold=t]``.
 
 For each prompt: ``maps/<stem>_<k>_<slug>.png``, the cosine map over the radiograph on the fixed
-colour scale (``overlays.DEFAULT_COSINE_RANGE``), and with ``threshold`` the binary mask
+colour scale (``figures.DEFAULT_COSINE_RANGE``), and with ``threshold`` the binary mask
 ``sigmoid(S) > threshold`` (S = cos / tau undone to the original image) as
 ``maps/<stem>_<k>_<slug>_mask.png`` (white = inside), outlined on the overlay too. ``maps.json``
 lists every prompt with its score (the VL-CABS logit, a cosine) and its files.
@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from radzero.eval.overlays import DEFAULT_COSINE_RANGE, annotate, overlay_rgb, save_png
+from radzero.eval.context import EvalContext
+from radzero.eval.figures import DEFAULT_COSINE_RANGE, annotate, overlay_rgb, save_png
 from radzero.eval.results import write_results
-from radzero.eval.tasks.context import EvalContext
 from radzero.predictor import Predictor
 from radzero.utils.atomic import atomic_write
 from radzero.utils.checks import RadZeroInputError

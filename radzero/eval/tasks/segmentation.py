@@ -11,7 +11,7 @@ prediction. Everything streams through ``DiceAccumulator`` one image at a time: 
 Dataset config keys (``benchmark.segmentation.<name>``): ``prompt``; ``test.samples`` and
 ``validation.samples`` (reader configs returning SegmentationSamples; ``validation: null`` ->
 only the oracle is reported); ``geometry``; ``pixel_auroc_bins`` (bins over the cosine in [-1, 1]
-for the pixel AUROC and its CI, default 2000; see ``pixel_auroc_ci``).
+for the pixel AUROC and its CI, default 2000; see ``radzero.eval.metrics.pixel_auroc``).
 """
 
 from __future__ import annotations
@@ -25,12 +25,21 @@ import numpy as np
 import torch
 
 from radzero.data.transforms.geometry import map_to_original
-from radzero.eval.inference import encode_prompts, eval_transform, image_loader, score_images
-from radzero.eval.metrics import DiceAccumulator, bootstrap_ci, select_threshold
+from radzero.eval.context import EvalContext, limit
+from radzero.eval.inference import (
+    encode_prompts,
+    eval_transform,
+    image_loader,
+    score_images,
+)
+from radzero.eval.metrics import (
+    DiceAccumulator,
+    PixelAUROCBootstrap,
+    bootstrap_ci,
+    select_threshold,
+)
 from radzero.eval.results import headline, undefined_metric, write_csv
-from radzero.eval.tasks.context import EvalContext, limit
-from radzero.eval.tasks.pixel_auroc_ci import PixelAUROCBootstrap
-from radzero.eval.tasks.samples import load_samples
+from radzero.eval.samples import load_samples
 from radzero.model import RadZero
 
 logger = logging.getLogger(__name__)
@@ -59,7 +68,7 @@ def accumulate_split(
     ``histograms``: per-image cosine histograms for the pixel AUROC and its CI; ``image_rows``: a list that
     receives one summary dict per image (id, positive, gt pixels, max probability).
     """
-    accumulator = DiceAccumulator(n_auroc_bins=None)  # the pixel AUROC comes from ``histograms``
+    accumulator = DiceAccumulator()  # the pixel AUROC comes from ``histograms``
     loader = image_loader(samples, eval_transform(net, geometry, minmax_8bit=minmax_8bit), batch_size, num_workers)
     tau = float(net.tau.detach())
     for batch in score_images(net, text_features, loader, device, with_maps=True, precision=precision):

@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from radzero.data.phantom import cache as phantom_cache
 from radzero.data.phantom import ensure_phantom, generate_phantom
-from radzero.data.phantom import generate as gen
+from radzero.data.phantom import generate as phantom_generate
+from radzero.data.phantom.manifest import manifest_matches, params_key
+from radzero.data.phantom.params import normalize_params
 
 SMALL = dict(n_validate=1, n_mscxr=2, n_chexpert_test=2, n_5x200_per_class=1, n_chestxdet10=2, n_siim=3, n_rsna=3,
              min_size=64, max_size=96, det_size=64, dicom_size=64, max_internal=64)
@@ -59,7 +62,7 @@ def test_ensure_phantom_idempotent(tmp_path: Path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("must not regenerate")
 
-    monkeypatch.setattr(gen, "generate_phantom", boom)
+    monkeypatch.setattr(phantom_cache, "generate_phantom", boom)
     assert ensure_phantom(cache, n_train=3, seed=0, workers=2, **SMALL) == root  # workers do not matter
     assert ensure_phantom(root, n_train=3, seed=0, **SMALL) == root  # pointing at the root itself
     assert tree_bytes(root) == before
@@ -70,21 +73,21 @@ def test_ensure_phantom_idempotent(tmp_path: Path, monkeypatch):
 
 def test_interrupted_generation_is_not_complete(tmp_path: Path, monkeypatch):
     cache = tmp_path / "cache"
-    params = gen.normalize_params(3, 0, **SMALL)
-    name = f"phantom-n3-s0-{gen.params_key(params)}"
+    params = normalize_params(3, 0, **SMALL)
+    name = f"phantom-n3-s0-{params_key(params)}"
     # 1) a generation that dies half way: nothing that looks complete is left
-    real = gen._run_all
+    real = phantom_generate.run_all
 
     def dying(tasks, workers):
         real(tasks[: len(tasks) // 2], 1)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gen, "_run_all", dying)
+    monkeypatch.setattr(phantom_generate, "run_all", dying)
     with pytest.raises(KeyboardInterrupt):
         ensure_phantom(cache, n_train=3, seed=0, workers=1, **SMALL)
     assert not (cache / name).exists()
     assert list(cache.iterdir()) == []
-    monkeypatch.setattr(gen, "_run_all", real)
+    monkeypatch.setattr(phantom_generate, "run_all", real)
     # 2) leftovers of a killed process (temp dir of a dead pid) and a half-written target without manifest
     dead_pid = 2**22 + 12345
     stale = cache / f".{name}.tmp-{socket.gethostname()}-{dead_pid}-deadbeef"
@@ -93,12 +96,12 @@ def test_interrupted_generation_is_not_complete(tmp_path: Path, monkeypatch):
     (cache / name / "siim").mkdir(parents=True)
     root = ensure_phantom(cache, n_train=3, seed=0, workers=1, **SMALL)
     assert root == cache / name
-    assert gen.manifest_matches(root, params)
+    assert manifest_matches(root, params)
     assert not stale.exists()
     assert sorted(p.name for p in cache.iterdir()) == [name]
     # 3) a root whose manifest is missing is never reported complete
     (root / "manifest.json").unlink()
-    assert not gen.manifest_matches(root, params)
+    assert not manifest_matches(root, params)
 
 
 def test_cli(tmp_path: Path):

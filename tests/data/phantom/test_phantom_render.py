@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from radzero.data.phantom.render import render_frontal, render_lateral
+from radzero.data.phantom.finding import Finding
+from radzero.data.phantom.lateral import render_lateral
+from radzero.data.phantom.render import render_frontal
 
 
 def _f(kind, sides=(), severity="moderate", **kw):
-    return {"kind": kind, "sides": list(sides), "severity": severity, "lobe": kw.get("lobe"), "term": kw.get("term"),
-            "uncertain": False, "change": None, "size": None}
+    return Finding(kind, tuple(sides), severity, lobe=kw.get("lobe"), term=kw.get("term"))
 
 
 def _render(findings, seed=0, h=300, w=260):
@@ -81,7 +82,7 @@ def test_lateral_renders():
 
 
 def test_bilateral_pneumothorax_gives_two_siim_rows(tmp_path):
-    from radzero.data.phantom.generate import run_task
+    from radzero.data.phantom.workers import run_task
     from radzero.data.rle import rle_decode
 
     meta = {"sop_uid": "1.2.3.4", "study_uid": "1.2.3.2", "series_uid": "1.2.3.3", "patient_id": "PHANTOM-X",

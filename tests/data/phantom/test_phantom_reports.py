@@ -9,8 +9,14 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
+from radzero.data.phantom.finding import Finding
 from radzero.data.phantom.report import build_report
-from radzero.data.phantom.spec import FINDING_KEYWORDS, LATERALIZED, sample_findings, true_labels
+from radzero.data.phantom.spec import (
+    FINDING_KEYWORDS,
+    LATERALIZED,
+    sample_findings,
+    true_labels,
+)
 
 KIND_LABEL = {
     "cardiomegaly": "Cardiomegaly",
@@ -39,26 +45,26 @@ def _is_negative(s: str) -> bool:
     return s.startswith("There is no ") or s.startswith("There is normal ")
 
 
-def check_consistency(findings: list[dict], key_phrases: list[str], labels: dict[str, float]) -> None:
-    kinds = {f["kind"] for f in findings}
+def check_consistency(findings: list[Finding], key_phrases: list[str], labels: dict[str, float]) -> None:
+    kinds = {f.kind for f in findings}
     positives = [s for s in key_phrases if not _is_negative(s)]
     expected: dict[str, set] = {}
     for s in key_phrases:
         assert s.startswith(("There is ", "There may be ", "There are ")), s
         assert not any(w in s.lower() for w in (" new ", "unchanged", "increased", "prior")), s
     for f in findings:
-        words = FINDING_KEYWORDS[f["kind"]]
+        words = FINDING_KEYWORDS[f.kind]
         mine = [s for s in positives if any(w in s for w in words)]
         assert mine, (f, key_phrases)
-        if f["kind"] in LATERALIZED:
-            for side in f["sides"]:
+        if f.kind in LATERALIZED:
+            for side in f.sides:
                 assert any(side in s or "bilateral" in s or "bibasilar" in s for s in mine), (f, key_phrases)
-        if f["uncertain"]:
+        if f.uncertain:
             assert any(s.startswith("There may be") for s in mine), (f, key_phrases)
-        label = KIND_LABEL[f["kind"]]
-        hedged = f["uncertain"] or (f["kind"] == "consolidation" and f["term"] == "opacity")
+        label = KIND_LABEL[f.kind]
+        hedged = f.uncertain or (f.kind == "consolidation" and f.term == "opacity")
         expected.setdefault(label, set()).add(-1.0 if hedged else 1.0)
-        if f["kind"] == "consolidation":
+        if f.kind == "consolidation":
             assert labels.get("Lung Opacity") == 1.0
     for label, vals in expected.items():
         # the CheXpert labeler keeps the strongest mention: positive > uncertain > negative
@@ -89,8 +95,8 @@ def test_reports_agree_with_findings_many(profile):
             assert text and text == " ".join(text.split())
             if profile == "mscxr":
                 assert cat
-            if f["kind"] in LATERALIZED and cat:
-                assert any(s in text for s in f["sides"]) or "bilateral" in text or "bibasilar" in text, (f, text)
+            if f.kind in LATERALIZED and cat:
+                assert any(s in text for s in f.sides) or "bilateral" in text or "bibasilar" in text, (f, text)
 
 
 def test_report_wording_variety():
@@ -121,8 +127,9 @@ def test_dataset_reports_agree_with_truth(phantom_root):
         rec = recs[t["dicom_id"]]
         row = chex[(str(t["subject_id"]), str(t["study_id"]))]
         labels = {k: float(v) for k, v in row.items() if k not in ("subject_id", "study_id") and v != ""}
-        check_consistency(t["findings"], rec["key_phrases"], labels)
-        assert t["labels"] == true_labels(t["findings"])
+        findings = [Finding.from_dict(d) for d in t["findings"]]
+        check_consistency(findings, rec["key_phrases"], labels)
+        assert t["labels"] == true_labels(findings)
     # all images of a study share the report
     for imgs in by_study.values():
         assert len({json.dumps(recs[t["dicom_id"]]["key_phrases"]) for t in imgs}) == 1

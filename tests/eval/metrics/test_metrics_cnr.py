@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from radzero.eval.metrics import boxes_to_mask, contrast_to_noise_ratio
+from radzero.data.boxes import box_mask_edges_inclusive
+from radzero.eval.metrics import contrast_to_noise_ratio
 
 
 def test_hand_computed():
@@ -22,7 +23,7 @@ def test_matches_numpy_reference_with_nan():
         m = rng.normal(size=(10, 12))
         m[rng.random(m.shape) < 0.2] = np.nan
         boxes = [(rng.uniform(0, 6), rng.uniform(0, 5), rng.uniform(2, 5), rng.uniform(2, 4))]
-        inside = boxes_to_mask(boxes, 10, 12)
+        inside = box_mask_edges_inclusive(boxes, 10, 12)
         valid = ~np.isnan(m)
         a, b = m[inside & valid], m[~inside & valid]
         assert a.size and b.size
@@ -36,5 +37,5 @@ def test_edge_cases():
     m[0, :] = np.nan
     assert math.isnan(contrast_to_noise_ratio(m, [(0, 0, 2, 0)]))  # inside pixels all NaN
     assert contrast_to_noise_ratio(np.full((3, 3), 0.2), [(0, 0, 1, 1)]) == 0.0  # constant map: no contrast
-    binary = boxes_to_mask([(0, 0, 1, 1)], 3, 3).astype(float)
+    binary = box_mask_edges_inclusive([(0, 0, 1, 1)], 3, 3).astype(float)
     assert contrast_to_noise_ratio(binary, [(0, 0, 1, 1)]) == math.inf

@@ -1,4 +1,5 @@
-"""Pointing game and box masks against brute-force loops over the inclusive-edge rule."""
+"""Pointing game against brute-force loops over the inclusive-edge box rule (the box masks themselves:
+tests/data/test_data_boxes.py)."""
 
 from __future__ import annotations
 
@@ -6,55 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from radzero.eval.metrics import argmax_pixel, boxes_to_mask, pointing_game_hit
+from radzero.data.boxes import box_mask_edges_inclusive
+from radzero.eval.metrics import argmax_pixel, pointing_game_hit
 from radzero.utils.checks import RadZeroInputError
 
 
 def _brute_inside(row: int, col: int, boxes) -> bool:
     return any(x <= col <= x + w and y <= row <= y + h for x, y, w, h in boxes)
-
-
-def _brute_mask(boxes, height: int, width: int) -> np.ndarray:
-    return np.array([[_brute_inside(r, c, boxes) for c in range(width)] for r in range(height)])
-
-
-def test_integer_box_covers_inclusive_edges():
-    mask = boxes_to_mask([(2, 1, 3, 2)], 6, 8)
-    expected = np.zeros((6, 8), dtype=bool)
-    expected[1:4, 2:6] = True  # rows 1..3, cols 2..5
-    np.testing.assert_array_equal(mask, expected)
-
-
-def test_mask_matches_brute_force_on_random_float_boxes():
-    rng = np.random.default_rng(0)
-    for _ in range(50):
-        boxes = [tuple(rng.uniform(-3, 12, 2)) + tuple(rng.uniform(0, 6, 2)) for _ in range(rng.integers(1, 4))]
-        np.testing.assert_array_equal(boxes_to_mask(boxes, 9, 11), _brute_mask(boxes, 9, 11))
-
-
-def test_float_roundoff_does_not_drop_the_edge():
-    x = (0.1 + 0.2) * 10  # 3.0000000000000004: still starts at column 3
-    assert boxes_to_mask([(x, 0, 1, 0)], 1, 6).tolist() == [[False, False, False, True, True, False]]
-    # x + w = 3.999999999999 (e.g. w = x2 - x1 with round-off): column 4 still counts
-    assert boxes_to_mask([(1, 0, 3.0 - 1e-12, 0)], 1, 6).tolist() == [[False, True, True, True, True, False]]
-    # a genuinely fractional edge does not round outwards
-    assert boxes_to_mask([(1.2, 0, 2.6, 0)], 1, 6).tolist() == [[False, False, True, True, False, False]]
-
-
-def test_box_clipped_and_box_outside_image():
-    assert boxes_to_mask([(-5, -5, 6, 6)], 4, 4).sum() == 4  # rows/cols 0..1
-    assert not boxes_to_mask([(10, 10, 2, 2)], 4, 4).any()
-    assert not boxes_to_mask([], 4, 4).any()
-    assert boxes_to_mask(np.zeros((0, 4)), 4, 4).shape == (4, 4)
-
-
-def test_bad_boxes_raise():
-    with pytest.raises(RadZeroInputError):
-        boxes_to_mask([(0, 0, -1, 2)], 4, 4)
-    with pytest.raises(RadZeroInputError):
-        boxes_to_mask([(0, 0, float("nan"), 2)], 4, 4)
-    with pytest.raises(RadZeroInputError, match="wrapped in a list"):
-        boxes_to_mask((0, 0, 1, 1), 4, 4)
 
 
 def _map_with_max(row: int, col: int, shape=(5, 5)) -> np.ndarray:
@@ -106,7 +65,7 @@ def test_hit_equals_mask_at_argmax_on_random_inputs():
         r, c = argmax_pixel(m)
         valid = np.where(np.isnan(m), -np.inf, m)
         assert (r, c) == np.unravel_index(np.argmax(valid), m.shape)
-        assert pointing_game_hit(m, boxes) == bool(boxes_to_mask(boxes, 7, 9)[r, c]) == _brute_inside(r, c, boxes)
+        assert pointing_game_hit(m, boxes) == bool(box_mask_edges_inclusive(boxes, 7, 9)[r, c]) == _brute_inside(r, c, boxes)
 
 
 def test_torch_inputs_and_all_nan_map():

@@ -5,20 +5,32 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from radzero.eval.metrics import DiceAccumulator, dice_at_selected_threshold, select_threshold
+from radzero.eval.metrics import (
+    DiceAccumulator,
+    PixelAUROCBootstrap,
+    dice_at_selected_threshold,
+    select_threshold,
+)
 from radzero.utils.checks import RadZeroInputError
 
 
-def _accumulator(lesion_prob: float, background_prob: float) -> DiceAccumulator:
-    acc = DiceAccumulator()
+def _images(lesion_prob: float, background_prob: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    images = []
     for shift in range(3):
         prob = np.full((6, 6), background_prob)
         gt = np.zeros((6, 6), dtype=bool)
         gt[shift : shift + 2, 1:3] = True
         prob[gt] = lesion_prob
+        images.append((prob, gt))
+    images.append((np.full((6, 6), background_prob), np.zeros((6, 6), dtype=bool)))  # one negative image
+    images.append((np.full((6, 6), 0.05), np.zeros((6, 6), dtype=bool)))
+    return images
+
+
+def _accumulator(lesion_prob: float, background_prob: float) -> DiceAccumulator:
+    acc = DiceAccumulator()
+    for prob, gt in _images(lesion_prob, background_prob):
         acc.update(prob, gt)
-    acc.update(np.full((6, 6), background_prob), np.zeros((6, 6)))  # one negative image
-    acc.update(np.full((6, 6), 0.05), np.zeros((6, 6)))
     return acc
 
 
@@ -34,7 +46,10 @@ def test_validation_threshold_applied_to_test_and_oracle_reported():
     assert result.oracle_dice == pytest.approx(1.0)
     assert result.oracle_specificity == pytest.approx(1.0)
     assert (result.n_positive, result.n_negative) == (3, 2)
-    assert result.pixel_auroc == pytest.approx(1.0)
+    pixel_auroc = PixelAUROCBootstrap()  # the threshold-free test metric, kept apart from the Dice state
+    for prob, gt in _images(lesion_prob=0.6, background_prob=0.4):
+        pixel_auroc.update(prob, gt)
+    assert pixel_auroc.value() == pytest.approx(1.0)
     assert set(result.to_dict()) >= {"threshold", "dice", "oracle_threshold", "oracle_dice"}
 
 

@@ -1,4 +1,5 @@
-"""Classification task: AUROC summary vs sklearn / brute force, id join, prompts, undefined classes."""
+"""Classification task: AUROC summary vs sklearn / brute force, id join, undefined classes (prompts:
+tests/eval/test_eval_prompts.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ import re
 import numpy as np
 import pytest
 import torch
+from helpers.eval_helpers import tiny_model
 from sklearn.metrics import roc_auc_score
 
 from radzero.data.io import load_image
 from radzero.data.readers import read_chexpert_test
-from radzero.eval.inference import encode_prompts, eval_transform
+from radzero.eval.context import EvalContext
+from radzero.eval.inference import eval_transform
 from radzero.eval.metrics import bootstrap_macro_auroc_ci
 from radzero.eval.tasks.classification import auroc_summary, evaluate_classification
-from radzero.eval.tasks.context import EvalContext
-from radzero.eval.tasks.prompts import ClassPrompts, build_class_prompts, default_name
 from radzero.utils.checks import RadZeroInputError
-from eval.tasks.eval_helpers import tiny_model
 
 CLASSES = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"]
 
@@ -73,35 +73,6 @@ def test_rare_class_subset_by_brute_force():
         np.mean([roc_auc_score(y[:, k], s[:, k]) for k in (0, 1)]))
 
 
-def test_prompts_default_names_and_errors():
-    assert default_name("Pleural_Thickening") == "pleural thickening"
-    prompts = build_class_prompts(["Edema", "Pleural Effusion"], ensembles={"Edema": ["edema", "There is edema"]})
-    assert prompts == {"Edema": ["edema", "There is edema"], "Pleural Effusion": ["There is pleural effusion"]}
-    with pytest.raises(RadZeroInputError, match="class list is empty"):
-        build_class_prompts([])
-    with pytest.raises(RadZeroInputError, match="empty prompt"):
-        build_class_prompts(["Edema"], ensembles={"Edema": []})
-    with pytest.raises(RadZeroInputError, match="unknown class"):
-        build_class_prompts(["Edema"], names={"Oedema": "x"})
-
-
-def test_prompt_ensembles_features_and_logits_by_brute_force():
-    net = tiny_model()
-    cpu = torch.device("cpu")
-    prompts = {"Edema": ["There is edema", "edema is present", "pulmonary edema"], "Mass": ["There is a mass"]}
-    tokens = torch.randn(3, 1 + 16, 32)  # (B, L, D) stand-in vision tokens
-    single = encode_prompts(net, [p for v in prompts.values() for p in v], cpu)  # (4, D)
-    logits_each, _ = net.head(single, tokens)  # (4, B)
-    by_logits = ClassPrompts.encode(net, prompts, cpu, "logits")
-    got = by_logits.class_scores(net.head(by_logits.features, tokens)[0].T)
-    torch.testing.assert_close(got[:, 0], logits_each[:3].mean(0))
-    torch.testing.assert_close(got[:, 1], logits_each[3])
-    by_features = ClassPrompts.encode(net, prompts, cpu, "features")
-    mean_feature = torch.stack([single[:3].mean(0), single[3]])
-    torch.testing.assert_close(by_features.class_scores(net.head(by_features.features, tokens)[0].T),
-                               net.head(mean_feature, tokens)[0].T)
-
-
 def test_scores_are_joined_by_image_id(tmp_path, eval_phantom_root):
     """Scores in the CSV equal a direct model forward of the image with that id, whatever the sample order."""
     samples = read_chexpert_test(eval_phantom_root / "chexpert/groundtruth.csv", eval_phantom_root / "chexpert")
@@ -117,7 +88,8 @@ def test_scores_are_joined_by_image_id(tmp_path, eval_phantom_root):
     for sample in samples[:3]:
         image, _ = transform(load_image(sample.image_path))
         with torch.no_grad():
-            direct = net(image[None], tokens["input_ids"], tokens["attention_mask"]).logits[:, 0]  # (C,)
+            features = net(image[None], tokens["input_ids"], tokens["attention_mask"])
+            direct = net.logits(features.text, features.tokens)[:, 0]  # (C,)
         got = [float(rows[sample.image_id][f"score:{c}"]) for c in CLASSES]
         np.testing.assert_allclose(got, direct.numpy(), rtol=1e-4, atol=1e-5)
         labels = [float(rows[sample.image_id][f"label:{c}"]) for c in CLASSES]

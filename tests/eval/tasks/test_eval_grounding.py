@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from radzero.eval.tasks.context import EvalContext
+from radzero.eval.context import EvalContext
 from radzero.eval.tasks.grounding import _summarise, class_mean, phrase_metrics
 
 

@@ -20,10 +20,10 @@ from scipy.ndimage import map_coordinates
 from torch import nn
 
 from radzero.data.samples import GroundingSample
+from radzero.eval.context import EvalContext
 from radzero.eval.metrics import pointing_game_hit
-from radzero.eval.tasks.context import EvalContext
+from radzero.eval.phrase_maps import phrase_maps
 from radzero.eval.tasks.grounding import evaluate_grounding
-from radzero.eval.tasks.phrase_maps import phrase_maps
 from radzero.model import RadZero
 from radzero.model.vlcabs import VLCABSHead
 

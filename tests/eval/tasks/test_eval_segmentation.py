@@ -1,4 +1,5 @@
-"""Segmentation task: streamed Dice / specificity vs brute force, threshold choice, pixel-AUROC CI."""
+"""Segmentation task: streamed Dice / specificity vs brute force, threshold choice, reported pixel AUROC
+(the pixel-AUROC implementation itself: tests/eval/metrics/test_metrics_pixel_auroc.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,15 @@ import csv
 import numpy as np
 import pytest
 import torch
+from helpers.eval_helpers import tiny_model
 from sklearn.metrics import roc_auc_score
 
 from radzero.data.io import load_image
 from radzero.data.readers import read_rsna, read_siim
 from radzero.data.transforms.geometry import map_to_original
+from radzero.eval.context import EvalContext
 from radzero.eval.inference import eval_transform
-from radzero.eval.metrics import resample_indices
-from radzero.utils.checks import RadZeroInputError
-from radzero.eval.tasks.context import EvalContext
-from radzero.eval.tasks.pixel_auroc_ci import PixelAUROCBootstrap, cosine_bins
 from radzero.eval.tasks.segmentation import evaluate_segmentation
-from eval.tasks.eval_helpers import tiny_model
 
 GRID = np.arange(101) / 100.0
 
@@ -31,8 +29,9 @@ def _brute_force_prob_maps(net, samples, prompt):
     for sample in samples:
         image, geometry = transform(load_image(sample.image_path))
         with torch.no_grad():
-            output = net(image[None], tokens["input_ids"], tokens["attention_mask"], return_maps=True)
-            maps = output.maps  # (1, 1, h, w)
+            features = net(image[None], tokens["input_ids"], tokens["attention_mask"])
+            _, cosine_maps = net.similarity(features.text, features.tokens, features.grid)
+            maps = cosine_maps / features.tau  # (1, 1, h, w) = cos / tau
         prob = 1.0 / (1.0 + np.exp(-map_to_original(maps[0, 0].numpy().astype(np.float64), geometry)))
         out[sample.image_id] = (prob, sample.mask())
     return out
@@ -104,51 +103,6 @@ def test_no_validation_split_reports_only_the_oracle(tmp_path, eval_phantom_root
     assert entry["metrics"]["dice"]["value"] is None and "validation" in entry["metrics"]["dice"]["undefined"]
     assert entry["metrics"]["dice_oracle"]["value"] is not None
     assert "ORACLE" in entry["metrics"]["dice_oracle"]["label"]
-
-
-def test_pixel_auroc_bootstrap_matches_sklearn_per_resample():
-    rng = np.random.default_rng(0)
-    images = []
-    for _ in range(7):
-        y = rng.random(300) < rng.uniform(0.05, 0.4)
-        s = np.clip(0.2 + 0.15 * y + 0.2 * rng.normal(size=300), -1, 1)  # cosines
-        images.append((s, y))
-    boot = PixelAUROCBootstrap(n_bins=64)
-    for s, y in images:
-        boot.update(s, y)
-    indices = resample_indices(len(images), 20, seed=4)
-    expected = []
-    for row in indices:
-        s = np.concatenate([cosine_bins(images[i][0], 64) for i in row])
-        y = np.concatenate([images[i][1] for i in row])
-        expected.append(roc_auc_score(y, s))
-    lo, hi = boot.ci(n_resamples=20, seed=4)
-    assert (lo, hi) == pytest.approx(tuple(np.quantile(expected, [0.025, 0.975])))
-    all_s = np.concatenate([cosine_bins(s, 64) for s, _ in images])
-    all_y = np.concatenate([y for _, y in images])
-    assert boot.value() == pytest.approx(roc_auc_score(all_y, all_s))
-    # brute-force bins: floor((cos + 1) / 2 * n_bins), the top edge in the last bin
-    assert cosine_bins(np.array([-1.0, -0.999, 0.0, 0.99, 1.0]), 64).tolist() == [0, 0, 32, 63, 63]
-
-
-def test_pixel_auroc_keeps_the_ranking_of_saturated_probabilities():
-    """Cosines 0.30-0.45 at tau 0.07 are all sigmoid > 0.98: the cosine bins still rank them."""
-    rng = np.random.default_rng(1)
-    boot = PixelAUROCBootstrap()
-    all_s, all_y = [], []
-    for _ in range(40):
-        y = rng.random(500) < 0.2
-        s = 0.3 + 0.1 * rng.random(500) + 0.05 * y
-        boot.update(s, y)
-        all_s.append(s)
-        all_y.append(y)
-    exact = roc_auc_score(np.concatenate(all_y), np.concatenate(all_s))
-    assert exact > 0.85
-    assert boot.value() == pytest.approx(exact, abs=0.005)
-    lo, hi = boot.ci(n_resamples=200, seed=0)
-    assert lo <= boot.value() <= hi
-    with pytest.raises(RadZeroInputError, match="cosines"):
-        boot.update(np.array([1.5]), np.array([True]))
 
 
 def test_test_split_without_positives_keeps_specificity(tmp_path, eval_phantom_root):
