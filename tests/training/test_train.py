@@ -27,7 +27,7 @@ def test_fast_dev_run_default(tmp_path, phantom_cache):
 def test_training_images_are_normalised_like_evaluation_images(tmp_path, phantom_cache):
     """The datamodule takes the vision encoder's mean / std, so train-time and eval-time tensors agree."""
     from radzero.eval.inference import eval_transform
-    from radzero.train import build_datamodule
+    from radzero.training.run_build import build_datamodule
     from radzero.training import RadZeroLitModule
 
     cfg = compose_train([], tmp_path, phantom_cache)

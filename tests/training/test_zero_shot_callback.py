@@ -41,3 +41,16 @@ def test_callback_metrics_equal_python_m_radzero_eval(tmp_path, phantom_cache, m
     if max_images:
         assert results["classification"]["chexpert_test"]["counts"]["n_images"] == max_images
         assert results["grounding"]["ms_cxr"]["counts"]["n_images"] == max_images
+
+
+def test_the_callback_does_not_change_the_training_run(tmp_path, phantom_cache):
+    from radzero.train import train
+
+    # text dropout draws from torch's generator (the sampler has its own, seeded per epoch)
+    common = ["data.datamodule.augment=null", "trainer.deterministic=true", "trainer.max_epochs=2",
+              "scheduler.warmup_steps=2", "model.text.dropout=0.1"]
+    with_callback = train(compose_train(common, tmp_path / "on", phantom_cache))
+    without = train(compose_train([*common, "callbacks.zero_shot=null"], tmp_path / "off", phantom_cache))
+    assert "val/pointing" in with_callback["metrics"] and "val/pointing" not in without["metrics"]
+    for name in ("train/loss", "val/loss", "train/tau"):
+        assert with_callback["metrics"][name] == without["metrics"][name], name

@@ -5,7 +5,8 @@ read by the evaluation's reader step; classes, label table (joined by image id),
 macro AUROC and pointing game are the functions ``python -m radzero.eval`` runs, so ``val/zs_auroc`` and
 ``val/pointing`` equal its ``macro_auroc`` and ``pointing_game`` for the same datasets, ``max_images`` and
 model. Images are decoded once and kept in memory (``cache_images``). Overlays of the first ``overlays``
-grounding phrases come from the same maps.
+grounding phrases come from the same maps. The callback leaves torch's random state as it found it, so
+turning it on or off does not change the training run.
 """
 
 from __future__ import annotations
@@ -133,7 +134,11 @@ class ZeroShotValidation(Callback):
             return
         if not trainer.is_global_zero:
             return
-        metrics, overlay_items = self.evaluate(pl_module.net, pl_module.device)
+        device = pl_module.device
+        # RNG-neutral: the validation's data loaders draw from torch's generator; forking it keeps the
+        # training trajectory (dropout, shuffling) the same whether or not this callback runs
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            metrics, overlay_items = self.evaluate(pl_module.net, device)
         for name, value in metrics.items():
             pl_module.log(f"val/{name}", value, rank_zero_only=True, prog_bar=True)
         if overlay_items and self.output_dir is not None:

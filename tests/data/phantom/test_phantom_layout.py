@@ -1,4 +1,4 @@
-"""The phantom root has exactly the real datasets' layouts (DATA_LAYOUT.md, shared/formats)."""
+"""The phantom root has exactly the real datasets' layouts (docs/protocols.md, Data layouts)."""
 
 from __future__ import annotations
 
