@@ -6,27 +6,12 @@ from pathlib import Path
 import pytest
 
 from helpers.fake_server import FakeChatServer
+from helpers.mimic_layout import REPORT_1
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# the example MIMIC report of shared/formats, inlined so the tests do not depend on shared/
-MIMIC_REPORT = """                                 FINAL REPORT
- EXAMINATION:  CHEST (PA AND LAT)
- 
- INDICATION:  ___-year-old woman with shortness of breath.
- 
- COMPARISON:  Chest radiograph ___.
- 
- FINDINGS: 
- 
- There is a small left pleural effusion, slightly larger than on the prior study,
- with adjacent basilar atelectasis.  The right lung is clear.  Heart size is
- normal.  No pneumothorax.
- 
- IMPRESSION: 
- 
- Small left pleural effusion, increased.
-"""
+# the example MIMIC report (the same text the MIMIC reader tests use)
+MIMIC_REPORT = REPORT_1
 
 
 def iu_reports_path() -> Path | None:
