@@ -13,6 +13,7 @@ from radzero.eval.metrics.bootstrap import (
     percentile_interval,
     resample_indices,
 )
+from radzero.eval.metrics.auprc import auprc, frequency_groups
 from radzero.eval.metrics.classification import macro_auroc, top1_accuracy, top1_correct
 from radzero.eval.metrics.cnr import contrast_to_noise_ratio
 from radzero.eval.metrics.iou import (
@@ -38,6 +39,7 @@ __all__ = [
     "DiceAtSelectedThreshold",
     "PixelAUROCBootstrap",
     "argmax_pixel",
+    "auprc",
     "auroc_from_histograms",
     "bootstrap_auroc_resamples",
     "bootstrap_ci",
@@ -45,6 +47,7 @@ __all__ = [
     "contrast_to_noise_ratio",
     "cosine_bins",
     "dice_at_selected_threshold",
+    "frequency_groups",
     "iou",
     "iou_at_thresholds",
     "macro_auroc",

@@ -10,6 +10,9 @@ Dataset config keys (``benchmark.classification.<name>``):
 - ``top1``: true for a one-positive-per-image set (5x200): adds 5-way top-1 accuracy;
 - ``subsets``: ``{name: {max_positive: k}}``: macro AUROC over the classes with 1..k positives
   (PadChest20: the rare classes of PadChest), from the same predictions;
+- ``frequency_groups``: true adds head / medium / tail macro AUROC (the authors' groups for OpenI and
+  PadChest: more positives than the 65th percentile of the classes' counts / 11..that / at most 10);
+  every dataset also gets micro and macro AUPRC (``auprc`` entry, the authors' trapezoidal rule);
 - ``geometry``: overrides the run's geometry.
 
 The class score is the VL-CABS logit (a cosine; ``logit / tau`` ranks identically). Bootstrap:
@@ -31,6 +34,7 @@ from radzero.eval.context import EvalContext, limit
 from radzero.eval.figures import save_roc_png
 from radzero.eval.inference import eval_transform, image_loader, score_images
 from radzero.eval.labels import join_predictions, label_classes, label_table
+from radzero.eval.metrics.auprc import auprc, frequency_groups
 from radzero.eval.metrics import (
     bootstrap_auroc_resamples,
     bootstrap_ci,
@@ -69,9 +73,10 @@ def one_hot_labels(samples: list[Any], classes: list[str], where: str) -> dict[s
 
 def auroc_summary(
     labels: np.ndarray, scores: np.ndarray, classes: list[str], n_bootstrap: int, seed: int,
-    subsets: dict[str, dict[str, Any]] | None = None,
+    subsets: dict[str, dict[str, Any]] | None = None, groups: bool = False,
 ) -> dict[str, Any]:
-    """Macro AUROC with its CI, per-class AUROC with CIs, counts and undefined classes (+ subsets)."""
+    """Macro AUROC with its CI, per-class AUROC with CIs, micro / macro AUPRC, counts and undefined classes
+    (+ subsets; + head / medium / tail macro AUROC with ``groups``, the authors' frequency groups)."""
     summary = macro_auroc(labels, scores, classes)
     defined = [c for c, name in enumerate(classes) if summary["per_class"][name] is not None]
     per_class_ci: dict[str, list[float] | None] = dict.fromkeys(classes)
@@ -89,21 +94,30 @@ def auroc_summary(
     else:
         metrics["macro_auroc"] = undefined_metric("no class has both positive and negative images", n_images)
     subset_classes: dict[str, list[str]] = {}
-    for name, rule in (subsets or {}).items():
-        top = int(rule["max_positive"])
-        members = [k for k, c in enumerate(defined) if summary["n_positive"][classes[c]] <= top]
+
+    def group_metric(name: str, chosen: set[str], what: str) -> None:
+        """Macro AUROC (CI from the same resamples) over the defined classes in ``chosen``."""
+        members = [k for k, c in enumerate(defined) if classes[c] in chosen]
         subset_classes[name] = [classes[defined[k]] for k in members]
         if members:
             value = float(np.mean([summary["per_class"][classes[defined[k]]] for k in members]))
-            metrics[f"{name}_macro_auroc"] = headline(
-                value, _macro_ci(resamples[:, members]), n_images,
-                label=f"{len(members)} classes with 1-{top} positives",
-            )
+            metrics[f"{name}_macro_auroc"] = headline(value, _macro_ci(resamples[:, members]), n_images,
+                                                      label=f"{len(members)} classes {what}")
         else:
-            metrics[f"{name}_macro_auroc"] = undefined_metric(f"no class with 1-{top} positive images", n_images)
+            metrics[f"{name}_macro_auroc"] = undefined_metric(f"no class {what}", n_images)
+
+    for name, rule in (subsets or {}).items():
+        top = int(rule["max_positive"])
+        group_metric(name, {c for c in classes if summary["n_positive"][c] <= top}, f"with 1-{top} positives")
+    if groups:
+        for name, chosen in frequency_groups(summary["n_positive"]).items():
+            group_metric(name, set(chosen), f"({name}: authors' frequency groups)")
+    pr = auprc(labels, scores, classes)
     return {
         "metrics": metrics,
-        "per_class": {"auroc": summary["per_class"], "auroc_ci95": per_class_ci},
+        "per_class": {"auroc": summary["per_class"], "auroc_ci95": per_class_ci, "auprc": pr["per_class"]},
+        "auprc": {"macro": pr["macro_auprc"], "micro": pr["micro_auprc"],
+                  "rule": "trapezoidal area under the PR curve, as the authors' evaluation"},
         "counts": {"n_images": n_images, "n_positive": summary["n_positive"], "n_negative": summary["n_negative"],
                    "n_classes_used": summary["n_classes_used"]},
         "undefined": summary["undefined"],
@@ -176,7 +190,8 @@ def evaluate_classification(ctx: EvalContext, name: str, spec: dict[str, Any]) -
     dataset = load_classification_set(ctx, name, spec)
     where, classes, prompts, prompt_cfg = dataset.where, dataset.classes, dataset.prompts, dataset.prompt_cfg
     ids, y, s, encoded = predict_classification(ctx, dataset)
-    entry = auroc_summary(y, s, classes, ctx.n_bootstrap, ctx.seed, as_plain(spec.get("subsets")))
+    entry = auroc_summary(y, s, classes, ctx.n_bootstrap, ctx.seed, as_plain(spec.get("subsets")),
+                          groups=bool(spec.get("frequency_groups", False)))
     if dataset.top1:
         correct = top1_correct(s, y).astype(np.float64)
         ci = bootstrap_ci(correct, n_resamples=ctx.n_bootstrap, seed=ctx.seed)

@@ -65,3 +65,46 @@ def test_top1_accuracy_hand_made():
     assert top1_accuracy(scores, labels) == pytest.approx(4 / 6)
     with pytest.raises(RadZeroInputError, match="one-hot"):
         top1_accuracy(scores, labels * 2)
+
+
+def _brute_pr_area(y: np.ndarray, s: np.ndarray) -> float:
+    """Trapezoidal area under the PR curve by loops: one point per distinct threshold, plus (recall 0, precision 1)."""
+    points = [(0.0, 1.0)]
+    for t in sorted(set(s.tolist()), reverse=True):
+        predicted = s >= t
+        tp = float(np.sum(predicted & (y == 1)))
+        points.append((tp / float(np.sum(y == 1)), tp / float(np.sum(predicted))))
+    area = 0.0
+    for (r0, p0), (r1, p1) in zip(points, points[1:]):
+        area += (r1 - r0) * (p0 + p1) / 2.0
+    return area
+
+
+def test_auprc_micro_macro_match_a_brute_force_trapezoid_with_nan_labels_left_out():
+    from radzero.eval.metrics import auprc
+
+    rng = np.random.default_rng(7)
+    y = (rng.random((60, 3)) < [0.3, 0.5, 0.1]).astype(float)
+    s = rng.random((60, 3)) + y * 0.4
+    y[rng.random((60, 3)) < 0.1] = np.nan  # excluded entries
+    y[:, 2] = np.where(np.isnan(y[:, 2]), np.nan, 0.0)  # class 2: no positive -> undefined
+    out = auprc(y, s, ["a", "b", "c"])
+    per = [_brute_pr_area(y[~np.isnan(y[:, c]), c], s[~np.isnan(y[:, c]), c]) for c in range(2)]
+    assert out["per_class"]["a"] == pytest.approx(per[0], abs=1e-12)
+    assert out["per_class"]["b"] == pytest.approx(per[1], abs=1e-12)
+    assert out["per_class"]["c"] is None
+    assert out["macro_auprc"] == pytest.approx(np.mean(per), abs=1e-12)
+    present = ~np.isnan(y)
+    assert out["micro_auprc"] == pytest.approx(_brute_pr_area(y[present], s[present]), abs=1e-12)
+
+
+def test_frequency_groups_follow_the_authors_rule():
+    from radzero.eval.metrics import frequency_groups
+
+    counts = {"a": 0, "b": 3, "c": 10, "d": 11, "e": 40, "f": 200, "g": 500}
+    threshold = np.percentile(list(counts.values()), 65)  # 40 * 0.1 + 200 * ... computed by numpy
+    groups = frequency_groups(counts)
+    assert groups["tail"] == ["a", "b", "c"]
+    assert groups["head"] == [c for c, k in counts.items() if k > threshold]
+    assert groups["medium"] == [c for c, k in counts.items() if 10 < k <= threshold]
+    assert sorted(groups["head"] + groups["medium"] + groups["tail"]) == sorted(counts)

@@ -73,6 +73,34 @@ def test_rare_class_subset_by_brute_force():
         np.mean([roc_auc_score(y[:, k], s[:, k]) for k in (0, 1)]))
 
 
+def test_head_medium_tail_groups_and_auprc_by_brute_force():
+    rng = np.random.default_rng(2)
+    n = 300
+    counts = [2, 8, 15, 30, 60, 120, 0]
+    y = np.zeros((n, len(counts)))
+    for k, n_pos in enumerate(counts):
+        y[rng.choice(n, n_pos, replace=False), k] = 1
+    s = rng.normal(size=y.shape) + y
+    names = list("abcdefg")
+    out = auroc_summary(y, s, names, n_bootstrap=50, seed=0, groups=True)
+    threshold = np.percentile(counts, 65)  # the authors' head cut over ALL classes' positive counts
+    expected = {"head": [k for k, c in enumerate(counts) if c > threshold],
+                "medium": [k for k, c in enumerate(counts) if 10 < c <= threshold],
+                "tail": [k for k, c in enumerate(counts) if 0 < c <= 10]}  # g (no positive) is undefined
+    for group, members in expected.items():
+        assert out["subsets"][group] == [names[k] for k in members]
+        assert out["metrics"][f"{group}_macro_auroc"]["value"] == pytest.approx(
+            np.mean([roc_auc_score(y[:, k], s[:, k]) for k in members]))
+    from sklearn.metrics import auc, precision_recall_curve
+
+    def area(yc, sc):
+        precision, recall, _ = precision_recall_curve(yc, sc)
+        return auc(recall, precision)
+
+    assert out["auprc"]["macro"] == pytest.approx(np.mean([area(y[:, k], s[:, k]) for k in range(6)]))
+    assert out["auprc"]["micro"] == pytest.approx(area(y.ravel(), s.ravel()))
+
+
 def test_scores_are_joined_by_image_id(tmp_path, eval_phantom_root):
     """Scores in the CSV equal a direct model forward of the image with that id, whatever the sample order."""
     samples = read_chexpert_test(eval_phantom_root / "chexpert/groundtruth.csv", eval_phantom_root / "chexpert")
