@@ -20,6 +20,7 @@ ALLOWED = {
     "training": {"model", "loss", "data", "eval", "utils"},
     "train": {"training", "data", "model", "utils"},
     "extract": {"data", "utils"},
+    "prepare": {"data", "utils"},
     "convert": {"model", "utils"},
 }
 # the only module of another app that eval may reach into

@@ -146,9 +146,10 @@ class ImageDataset(_WorkerSeeded, Dataset):
     """Any sample with ``image_path`` / ``image_id`` -> {"image": (3, S, S), "image_id",
     "geometry": GeometryParams, "index": int} for evaluation (full-resolution decode)."""
 
-    def __init__(self, samples: Sequence[Any], transform: ImageTransform):
+    def __init__(self, samples: Sequence[Any], transform: ImageTransform, dicom_scaling: str = "radzero"):
         self.samples = list(samples)
         self.transform = transform
+        self.dicom_scaling = dicom_scaling  # radzero.data.io.load_image
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -156,7 +157,7 @@ class ImageDataset(_WorkerSeeded, Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         self._ensure_seeded()
         s = self.samples[index]
-        img = load_image(s.image_path)
+        img = load_image(s.image_path, dicom_scaling=self.dicom_scaling)
         want = getattr(s, "original_size", None)
         if want is not None and tuple(want) != img.shape:
             raise ValueError(

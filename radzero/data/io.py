@@ -13,6 +13,9 @@ Conventions
   Shape is not applied: in DX objects ``INVERSE`` merely restates MONOCHROME1.
 - Compressed DICOM transfer syntaxes decode through pydicom's pixel handlers (pylibjpeg,
   pylibjpeg-libjpeg, pylibjpeg-openjpeg, pylibjpeg-rle).
+- ``dicom_scaling="authors"``: the authors' DICOM reading instead (their ``read_from_dicom``): the stored
+  pixels times 255 / max, rounded and saturated to 8 bits (OpenCV ``convertScaleAbs``; no modality / VOI
+  LUT, no minimum subtracted), MONOCHROME1 inverted (255 - x); returned as x / 255.
 - Any failure (missing, corrupt, truncated, unsupported) raises ``ImageLoadError`` naming the
   file. Messages never contain DICOM patient fields.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "DICOM_SCALINGS",
     "DICOM_SUFFIXES",
     "ImageLoadError",
     "image_size",
@@ -34,6 +38,7 @@ __all__ = [
 ]
 
 DICOM_SUFFIXES = (".dcm", ".dicom", ".dic")
+DICOM_SCALINGS = ("radzero", "authors")  # LUTs + min-max (default) | the authors' 255 / max
 
 
 class ImageLoadError(OSError):
@@ -60,6 +65,7 @@ def load_image(
     *,
     apply_voi: bool = True,
     min_side: int | None = None,
+    dicom_scaling: str = "radzero",
 ) -> np.ndarray:
     """Read a radiograph as float32 (H, W) in [0, 1].
 
@@ -67,8 +73,10 @@ def load_image(
     DCT scaling (``Image.draft``) to the smallest 1/2^k size whose shorter side is still
     >= ``min_side``; the returned image is then smaller than the original. Leave ``None``
     wherever original-pixel geometry matters (evaluation), or take the size from
-    ``image_size(path)``.
+    ``image_size(path)``. ``dicom_scaling``: "radzero" (LUTs, min-max) or "authors" (module docstring).
     """
+    if dicom_scaling not in DICOM_SCALINGS:
+        raise ValueError(f"dicom_scaling must be one of {DICOM_SCALINGS}, got {dicom_scaling!r}")
     path = Path(path)
     if path.is_dir():
         raise ImageLoadError(f"{path} is a folder, not an image file: give the path of one JPEG / PNG / DICOM")
@@ -76,7 +84,7 @@ def load_image(
         raise ImageLoadError(f"image file not found: {path}")
     try:
         if is_dicom(path):
-            img = _load_dicom(path, apply_voi=apply_voi)
+            img = _load_dicom_authors(path) if dicom_scaling == "authors" else _load_dicom(path, apply_voi=apply_voi)
         else:
             img = _load_pil(path, min_side=min_side)
     except ImageLoadError:
@@ -186,6 +194,24 @@ def _load_dicom(path: Path, *, apply_voi: bool) -> np.ndarray:
     if photometric == "MONOCHROME1":
         out = np.float32(1.0) - out
     return out
+
+
+def _load_dicom_authors(path: Path) -> np.ndarray:
+    """The authors' ``read_from_dicom``: |x * 255 / max| rounded, saturated to 0..255, MONOCHROME1 -> 255 - x."""
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    if "PixelData" not in ds:
+        raise ValueError("DICOM has no Pixel Data element")
+    arr = np.asarray(ds.pixel_array)
+    if arr.ndim != 2:
+        raise ValueError(f"dicom_scaling='authors' reads single-frame grey images, got pixel shape {arr.shape}")
+    top = float(arr.max())
+    scaled = np.zeros(arr.shape) if top == 0 else np.abs(arr.astype(np.float64) * (255.0 / top))
+    x = np.clip(np.rint(scaled), 0, 255)
+    if str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper() == "MONOCHROME1":
+        x = 255.0 - x
+    return (x / 255.0).astype(np.float32)
 
 
 def _first(value) -> float:

@@ -32,6 +32,8 @@ class EvalContext:
     prompt_combine: str = "features"
     precision: str = "bf16"  # bf16 autocast of the encoders on CUDA, or fp32 (the authors' evaluation)
     minmax_8bit: bool = False  # image-processor checkpoints: stretch each image to 0..255 first (authors' batch eval)
+    dicom_scaling: str = "radzero"  # radzero.data.io.load_image: "radzero" (LUTs, min-max) | "authors" (255 / max)
+    protocol: str = "radzero"  # radzero.eval.protocols: the protocol this context evaluates under
 
     def path(self, *parts: str) -> Path:
         """``output_dir / parts``; the parent folder is created."""
@@ -48,6 +50,11 @@ class EvalContext:
 
     def geometry_for(self, spec: dict[str, Any]) -> str:
         return str(spec.get("geometry") or self.geometry)
+
+    def minmax_for(self, spec: dict[str, Any]) -> bool:
+        """A dataset's ``minmax_8bit`` (e.g. from its ``authors:`` block), else the run's."""
+        value = spec.get("minmax_8bit")
+        return self.minmax_8bit if value is None else bool(value)
 
 
 def limit(samples: Sequence[Any], max_images: int | None) -> list[Any]:

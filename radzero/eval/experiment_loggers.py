@@ -12,17 +12,20 @@ logger = logging.getLogger(__name__)
 __all__ = ["flat_metrics", "log_results"]
 
 
-def flat_metrics(results: Mapping[str, Any]) -> dict[str, float]:
-    """{"<task>/<dataset>/<metric>": value, ".../ci95_low", ".../ci95_high"} for every defined headline metric."""
+def flat_metrics(results: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """{"<task>/<dataset>/<metric>": value, ".../ci95_low", ".../ci95_high"} for every defined headline metric
+    (a second protocol's under "<protocol>/<task>/...")."""
     flat: dict[str, float] = {}
+    for protocol, other in (results.get("by_protocol") or {}).items():
+        flat.update(flat_metrics(other, f"{prefix}{protocol}/"))
     for task, datasets in results.items():
-        if task == "meta" or not isinstance(datasets, Mapping):
+        if task in ("meta", "by_protocol") or not isinstance(datasets, Mapping):
             continue
         for dataset, entry in datasets.items():
             for name, metric in (entry.get("metrics") or {}).items():
                 if metric.get("value") is None:
                     continue
-                key = f"{task}/{dataset}/{name}"
+                key = f"{prefix}{task}/{dataset}/{name}"
                 flat[key] = float(metric["value"])
                 low, high = metric.get("ci95", [None, None])
                 if low is not None and high is not None:
@@ -33,7 +36,7 @@ def flat_metrics(results: Mapping[str, Any]) -> dict[str, float]:
 def _images(results: Mapping[str, Any], output_dir: Path) -> dict[str, Path]:
     images: dict[str, Path] = {}
     for task, datasets in results.items():
-        if task == "meta" or not isinstance(datasets, Mapping):
+        if task in ("meta", "by_protocol") or not isinstance(datasets, Mapping):
             continue
         for dataset, entry in datasets.items():
             for kind, rel in (entry.get("files") or {}).items():

@@ -76,10 +76,13 @@ def eval_transform(
     return ImageTransform(vision.image_size, vision.mean, vision.std, geometry=geometry, interpolation=interpolation)
 
 
-def image_loader(samples: Sequence[Any], transform, batch_size: int, num_workers: int = 0) -> DataLoader:
-    """Batches of {"images", "image_ids", "geometry", "index"} for any samples with ``image_path``."""
+def image_loader(
+    samples: Sequence[Any], transform, batch_size: int, num_workers: int = 0, dicom_scaling: str = "radzero"
+) -> DataLoader:
+    """Batches of {"images", "image_ids", "geometry", "index"} for any samples with ``image_path``
+    (``dicom_scaling``: see ``radzero.data.io.load_image``)."""
     return DataLoader(
-        ImageDataset(samples, transform),
+        ImageDataset(samples, transform, dicom_scaling),
         batch_size=batch_size,
         shuffle=False,
         num_workers=num_workers,

@@ -55,6 +55,7 @@ def phrase_maps(
     precision: str = "bf16",
     minmax_8bit: bool = False,
     loader: Iterable[dict[str, Any]] | None = None,
+    dicom_scaling: str = "radzero",
 ) -> Iterator[PhraseMap]:
     """Yield a PhraseMap for every sample (``prompts[i]`` is the text of ``samples[i]``), image by image.
 
@@ -70,7 +71,7 @@ def phrase_maps(
         by_image.setdefault(sample.image_id, []).append(i)
     if loader is None:
         transform = eval_transform(net, geometry, minmax_8bit=minmax_8bit)
-        loader = image_loader(phrase_image_samples(samples), transform, batch_size, num_workers)
+        loader = image_loader(phrase_image_samples(samples), transform, batch_size, num_workers, dicom_scaling)
     for batch in loader:
         tokens, grid = encode_images(net, batch["images"], device, precision)  # (B, L, D)
         for row, image_id in enumerate(batch["image_ids"]):

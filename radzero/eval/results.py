@@ -93,21 +93,59 @@ def _format(value: float | None, digits: int = 3) -> str:
     return "undefined" if value is None else f"{value:.{digits}f}"
 
 
-def markdown_table(results: Mapping[str, Any]) -> str:
-    """One row per headline metric: task | dataset | metric | value | 95% CI | n."""
-    lines = ["| task | dataset | metric | value | 95% CI | n |", "|---|---|---|---|---|---|"]
+def _value_and_ci(metric: Mapping[str, Any] | None) -> list[str]:
+    if metric is None:
+        return ["–", "–"]
+    lo, hi = metric.get("ci95", [None, None])
+    return [_format(metric.get("value")), "–" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"]
+
+
+def _task_entries(results: Mapping[str, Any]) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
     for task, datasets in results.items():
-        if task == "meta" or not isinstance(datasets, Mapping):
+        if task in ("meta", "by_protocol") or not isinstance(datasets, Mapping):
             continue
         for dataset, entry in datasets.items():
-            for name, metric in (entry.get("metrics") or {}).items():
-                value = metric.get("value")
-                lo, hi = metric.get("ci95", [None, None])
-                ci = "–" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
+            yield task, dataset, entry
+
+
+def markdown_table(results: Mapping[str, Any]) -> str:
+    """One row per headline metric: task | dataset | metric | value | 95% CI | n; with ``protocol=both`` a
+    value and CI column per protocol; with the paper's published values (``paper`` entries) a paper column."""
+    others = dict(results.get("by_protocol") or {})
+    entries = list(_task_entries(results))
+    with_paper = any(entry.get("paper") for _, _, entry in entries)
+    first = str(((results.get("meta") or {}).get("protocols") or ["radzero"])[0])
+    protocols = [first, *others]
+    if others:
+        head = ["task", "dataset", "metric", first, "95% CI"]
+        for name in others:
+            head += [name, "95% CI"]
+    else:
+        head = ["task", "dataset", "metric", "value", "95% CI"]
+    head += ["n"] + (["paper"] if with_paper else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for task, dataset, entry in entries:
+        metrics = dict(entry.get("metrics") or {})
+        alternatives = [((other.get(task) or {}).get(dataset) or {}).get("metrics") or {} for other in others.values()]
+        names = list(metrics) + [n for alt in alternatives for n in alt if n not in metrics]
+        names = list(dict.fromkeys(names))
+        paper = entry.get("paper") or {}
+        for name in names:
+            metric = metrics.get(name) or next((alt[name] for alt in alternatives if name in alt), {})
+            labels = [(p, (m.get(name) or {}).get("label")) for p, m in zip(protocols, (metrics, *alternatives))]
+            distinct = {text for _, text in labels if text}
+            if len(distinct) > 1:  # e.g. Dice at a validation- vs a test-chosen threshold: name each
+                label = f"{name} (" + "; ".join(f"{p}: {text}" for p, text in labels if text) + ")"
+            else:
                 label = f"{name} ({metric['label']})" if metric.get("label") else name
-                lines.append(
-                    f"| {task} | {dataset} | {label} | {_format(value)} | {ci} | {metric.get('n', '')} |"
-                )
+            cells = [task, dataset, label, *_value_and_ci(metrics.get(name))]
+            for alt in alternatives:
+                cells += _value_and_ci(alt.get(name))
+            counts = [str((m or {}).get("n", "")) for m in (metrics.get(name), *(alt.get(name) for alt in alternatives))]
+            cells.append(" / ".join(dict.fromkeys(c for c in counts if c)))
+            if with_paper:
+                cells.append(_format(paper[name]) if paper.get(name) is not None else "")
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from radzero.data.phantom.prepare import prepare_phantom
 from radzero.eval.checkpoint import load_model
 from radzero.eval.context import EvalContext
 from radzero.eval.experiment_loggers import log_results
+from radzero.eval.protocols import context_for, selected_protocols, spec_for
 from radzero.eval.results import markdown_table, write_results
 from radzero.eval.samples import as_plain
 from radzero.eval.settings import check_config, maps_prompts
@@ -82,6 +83,7 @@ def run_eval(cfg: DictConfig) -> dict[str, Any]:
     """Evaluate; writes results.json / results.md (benchmark tasks) or maps/ (task=maps); returns the results."""
     register_resolvers()  # ${radzero.run_id:...} of logger=wandb
     tasks = selected_tasks(cfg.get("task", "all"))
+    protocols = selected_protocols(cfg.get("protocol", "radzero"))
     torch.manual_seed(int(cfg.get("seed", 0)))
     ctx = build_context(cfg)
     ctx.net.eval()
@@ -89,19 +91,29 @@ def run_eval(cfg: DictConfig) -> dict[str, Any]:
         threshold = number(cfg.get("threshold"), "threshold", minimum=0, allow_none=True)
         return {"maps": open_vocabulary_maps(ctx, cfg.get("image"), maps_prompts(cfg.get("prompts")), threshold)}
     prepare_phantom(cfg, keys=("benchmark",))  # benchmark=phantom: generate (or find cached) before reading
-    results: dict[str, Any] = {"meta": _meta(cfg, ctx, tasks)}
+    results: dict[str, Any] = {"meta": {**_meta(cfg, ctx, tasks), "protocols": protocols}}
     results_path = ctx.output_dir / "results.json"
     # meta.status says what the file is: "running" (partial: datasets so far), "interrupted" / "failed"
     # (partial, with the reason), "complete"
     results["meta"]["status"] = "running"
+    datasets = _datasets(cfg, tasks)
     try:
-        for task, names in _datasets(cfg, tasks).items():
-            if not names:
-                logger.warning("benchmark '%s' has no %s dataset", cfg.benchmark.get("name"), task)
-            for name in names:
-                logger.info("%s / %s ...", task, name)
-                results.setdefault(task, {})[name] = BENCHMARK_TASKS[task](ctx, name, cfg.benchmark[task][name])
-                write_results(results_path, results)  # progress survives a later failure
+        for position, protocol in enumerate(protocols):
+            run_ctx = context_for(ctx, protocol, primary=position == 0)
+            # the first protocol's entries are results[task][dataset]; a second one's go to results["by_protocol"]
+            target = results if position == 0 else results.setdefault("by_protocol", {}).setdefault(protocol, {})
+            for task, names in datasets.items():
+                if not names and position == 0:
+                    logger.warning("benchmark '%s' has no %s dataset", cfg.benchmark.get("name"), task)
+                for name in names:
+                    logger.info("%s / %s (protocol %s) ...", task, name, protocol)
+                    raw = cfg.benchmark[task][name]
+                    entry = BENCHMARK_TASKS[task](run_ctx, name, spec_for(raw, protocol))
+                    entry["protocol"] = protocol
+                    if raw.get("paper") is not None:  # the paper's published values, shown beside ours
+                        entry["paper"] = as_plain(raw.get("paper"))
+                    target.setdefault(task, {})[name] = entry
+                    write_results(results_path, results)  # progress survives a later failure
     except BaseException as error:
         interrupted = isinstance(error, KeyboardInterrupt)
         results["meta"].update(status="interrupted" if interrupted else "failed",

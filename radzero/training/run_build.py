@@ -27,9 +27,23 @@ def build_datamodule(cfg: DictConfig, net: Any) -> L.LightningDataModule:
 
 
 def resolved_config(cfg: DictConfig) -> dict[str, Any]:
-    """The run's config with every interpolation resolved (Hydra's own node left out), as plain data."""
-    return {key: OmegaConf.to_container(cfg[key], resolve=True) if OmegaConf.is_config(cfg[key]) else cfg[key]
-            for key in cfg if key != "hydra"}
+    """The run's config with every interpolation resolved (Hydra's own node left out), as plain data. A group the
+    run does not use and that cannot be resolved (``benchmark=phantom`` when no phantom was generated) is kept
+    as written."""
+    from omegaconf.errors import InterpolationResolutionError, MissingMandatoryValue
+
+    out: dict[str, Any] = {}
+    for key in cfg:
+        if key == "hydra":
+            continue
+        if not OmegaConf.is_config(cfg[key]):
+            out[key] = cfg[key]
+            continue
+        try:
+            out[key] = OmegaConf.to_container(cfg[key], resolve=True)
+        except (InterpolationResolutionError, MissingMandatoryValue):
+            out[key] = OmegaConf.to_container(cfg[key], resolve=False)
+    return out
 
 
 def export_best_model(trainer: L.Trainer, module: L.LightningModule, output_dir: Path) -> str | None:

@@ -9,6 +9,7 @@ from radzero.data.readers import (
     DataFormatError,
     read_chexpert_5x200,
     read_chexpert_test,
+    read_chexpert_train,
 )
 
 GROUNDTRUTH = """Study,Atelectasis,Cardiomegaly,Consolidation,Edema,Enlarged Cardiomediastinum,Fracture,Lung Lesion,Lung Opacity,No Finding,Pleural Effusion,Pleural Other,Pneumonia,Pneumothorax,Support Devices
@@ -65,3 +66,27 @@ def test_chexpert_5x200_two_positives(chexpert):
     (chexpert / "chexpert_5x200.csv").write_text(bad)
     with pytest.raises(DataFormatError, match=r"line 3 .*exactly one positive"):
         read_chexpert_5x200(chexpert / "chexpert_5x200.csv", chexpert)
+
+
+TRAIN = """Path,Sex,Age,Frontal/Lateral,AP/PA,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices
+CheXpert-v1.0-small/train/patient00001/study1/view1_frontal.jpg,Female,68,Frontal,AP,1.0,,,,,,,,,0.0,,,,1.0
+CheXpert-v1.0-small/train/patient00002/study2/view1_frontal.jpg,Female,87,Frontal,AP,,,-1.0,1.0,,-1.0,-1.0,,-1.0,,-1.0,,1.0,
+CheXpert-v1.0-small/train/patient00002/study2/view2_lateral.jpg,Female,87,Lateral,,,,,1.0,,,,,,,,,1.0,
+"""
+
+
+def test_chexpert_train(tmp_path):
+    (tmp_path / "train.csv").write_text(TRAIN)
+    out = read_chexpert_train(tmp_path / "train.csv", tmp_path, check_images=False)
+    assert [s.image_id.split("/")[-2:] for s in out] == [["study1", "view1_frontal.jpg"], ["study2", "view1_frontal.jpg"],
+                                                         ["study2", "view2_lateral.jpg"]]  # fmt: skip
+    assert out[0].labels["No Finding"] == 1.0 and out[0].labels["Pneumothorax"] == 0.0 and out[0].labels["Edema"] is None
+    assert out[1].labels["Cardiomegaly"] == -1.0 and len(out[1].labels) == 14
+    assert out[0].image_path == tmp_path / out[0].image_id
+    assert len(read_chexpert_train(tmp_path / "train.csv", tmp_path, frontal_only=True, check_images=False)) == 2
+    with pytest.raises(DataFormatError, match=r"train.csv: line 2 \(Path=CheXpert-v1.0-small/.*image file not found"):
+        read_chexpert_train(tmp_path / "train.csv", tmp_path)
+    (tmp_path / "train.csv").write_text(TRAIN.replace(",0.0,,,,1.0\n", ",0.0,,,,yes\n", 1))
+    with pytest.raises(DataFormatError, match=r"line 2 .*'Support Devices': label 'yes' is not a number"):
+        read_chexpert_train(tmp_path / "train.csv", tmp_path, check_images=False)
+    assert len(read_chexpert_train(tmp_path / "train.csv", tmp_path, check_images=False, on_error="skip")) == 2

@@ -27,8 +27,8 @@ TINY_MODEL = [
     "model.text.dropout=0.0", "model.align_depth=1", "model.align_heads=2", "model.embed_dim=null",
 ]
 FAST_DATA = ["data.datamodule.global_batch_size=4", "data.datamodule.num_workers=0",
-             "data.datamodule.persistent_workers=false", "callbacks.zero_shot.overlays=1"]
-FAST_ZERO_SHOT = ["callbacks.zero_shot.max_images=8", "callbacks.zero_shot.batch_size=4"]
+             "data.datamodule.persistent_workers=false"]
+FAST_ZERO_SHOT = ["callbacks.zero_shot.max_images=8", "callbacks.zero_shot.batch_size=4", "callbacks.zero_shot.overlays=1"]
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "CHESTXDET10_CLASSES",
     "ChestXDet10Image",
+    "chestxdet10_classes",
     "read_chestxdet10",
     "read_chestxdet10_classification",
     "read_chestxdet10_grounding",
@@ -137,3 +138,8 @@ def read_chestxdet10_grounding(
         for c, bs in by_class.items():
             out.append(GroundingSample(r.image_path, r.image_id, c, c, tuple(bs), r.original_size))
     return out
+
+
+def chestxdet10_classes() -> list[str]:
+    """The ten ChestX-Det10 classes in the authors' (sorted) order: class k <-> key "k" of their prompts JSON."""
+    return list(CHESTXDET10_CLASSES)

@@ -17,16 +17,26 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from radzero.data.readers._common import (
+    ROW_ERRORS,
     DataFormatError,
     ErrorPolicy,
     check_image_exists,
-    iter_rows,
+    first_wins,
+    gc_paused,
+    labels_dicts,
     normalise_split,
     parse_float,
+    parse_float_column,
     parse_label,
+    parse_label_column,
     read_csv_columns,
+    report_bad_rows,
     require_file,
+    stripped,
 )
 from radzero.data.readers.mscxr import mscxr_image_ids
 from radzero.data.readers.reports import report_sentences
@@ -54,7 +64,9 @@ def _pdir(subject_id: str) -> str:
 
 
 def mimic_image_path(jpg_root: Path, subject_id: str, study_id: str, dicom_id: str) -> Path:
-    return jpg_root / "files" / _pdir(subject_id) / f"p{subject_id}" / f"s{study_id}" / f"{dicom_id}.jpg"
+    if dicom_id.startswith("/"):  # keep pathlib's meaning of an absolute last part
+        return jpg_root / "files" / _pdir(subject_id) / f"p{subject_id}" / f"s{study_id}" / f"{dicom_id}.jpg"
+    return jpg_root / f"files/{_pdir(subject_id)}/p{subject_id}/s{study_id}/{dicom_id}.jpg"  # one join: fast
 
 
 def mimic_report_path(reports_root: Path, subject_id: str, study_id: str) -> Path:
@@ -70,6 +82,7 @@ def _id(value: str, column: str) -> str:
     return v
 
 
+@gc_paused()
 def read_mimic_cxr(
     jpg_root: str | os.PathLike,
     reports_root: str | os.PathLike | None = None,
@@ -113,78 +126,99 @@ def read_mimic_cxr(
     )  # fmt: skip
     splits_df = read_csv_columns(split_path, ("dicom_id", "study_id", "subject_id", "split"), "MIMIC-CXR-JPG split CSV")
 
-    split_of: dict[str, str] = {}
-    for line, row in iter_rows(splits_df):
-        did = row["dicom_id"].strip()
-        with errors.guard(f"{split_path}: line {line} (dicom_id={did})"):
-            if did in split_of:
-                raise DataFormatError("duplicate dicom_id")
-            split_of[did] = row["split"].strip().lower()
+    split_did = stripped(splits_df, "dicom_id").to_numpy()
+    split_dup = pd.Series(split_did).duplicated(keep="first").to_numpy()
+    report_bad_rows(
+        errors, np.flatnonzero(split_dup).tolist(), lambda i: f"{split_path}: line {i + 2} (dicom_id={split_did[i]})",
+        lambda i: _raise("duplicate dicom_id"),
+    )  # fmt: skip
+    split_of = dict(zip(split_did[~split_dup].tolist(), stripped(splits_df, "split").str.lower()[~split_dup].tolist()))
 
     labels_of: dict[tuple[str, str], dict[str, float | None]] | None = None
     if with_labels:
-        chex_path = jpg_root / chexpert_csv
-        chex = read_csv_columns(chex_path, ("subject_id", "study_id"), "MIMIC-CXR-JPG chexpert CSV")
-        label_cols = [c for c in chex.columns if c not in ("subject_id", "study_id")]
-        labels_of = {}
-        for line, row in iter_rows(chex):
-            with errors.guard(f"{chex_path}: line {line} (study_id={row['study_id']})"):
-                key = (_id(row["subject_id"], "subject_id"), _id(row["study_id"], "study_id"))
-                if key in labels_of:
-                    raise DataFormatError("duplicate (subject_id, study_id)")
-                labels_of[key] = {c: parse_label(row[c], c) for c in label_cols}
+        labels_of = _read_labels(jpg_root / chexpert_csv, errors)
 
     keep_splits = normalise_split(split, MIMIC_SPLIT_ALIASES)
     excluded = (
         mscxr_image_ids(exclude_mscxr_csv, exclude_mscxr_splits) if exclude_mscxr_csv is not None else set()
     )
-    counts = dict(total=0, split=0, view=0, mscxr=0, no_sentences=0, kept=0)
-    study_sentences: dict[str, tuple[str, ...] | None] = {}
-    out: list[ImageTextSample] = []
-    for line, row in iter_rows(meta):
-        did = row["dicom_id"].strip()
-        counts["total"] += 1
-        with errors.guard(f"{meta_path}: line {line} (dicom_id={did})"):
-            subject = _id(row["subject_id"], "subject_id")
-            study = _id(row["study_id"], "study_id")
-            if did not in split_of:
-                raise DataFormatError(f"dicom_id not found in {split_path.name}")
-            img_split = split_of[did]
-            if keep_splits is not None and img_split not in keep_splits:
-                counts["split"] += 1
-                continue
-            view = row["ViewPosition"].strip() or None
-            if frontal_only and (view or "").upper() not in FRONTAL_VIEWS:
-                counts["view"] += 1
-                continue
-            if did in excluded:
-                counts["mscxr"] += 1
-                continue
-            if study not in study_sentences:
-                study_sentences[study] = _study_sentences(
-                    study, subject, sentences, reports_root, report_sections, sentence_fn
+    n = len(meta)
+    counts = dict(total=n, split=0, view=0, mscxr=0, no_sentences=0, kept=0)
+    # Column checks in the order of the per-row checks (``check`` below); each drop (split, view,
+    # MS-CXR, no sentences) counts only rows that passed the stages before it.
+    did = stripped(meta, "dicom_id").to_numpy()
+    subject, subject_bad = _id_column(meta["subject_id"])
+    study, study_bad = _id_column(meta["study_id"])
+    img_split = pd.Series(did).map(split_of).to_numpy(dtype=object)
+    ok = ~subject_bad & ~study_bad & pd.notna(img_split)
+    dropped = np.zeros(n, dtype=bool)
+
+    def drop(mask: np.ndarray, key: str) -> None:
+        nonlocal ok, dropped
+        mask = ok & mask
+        counts[key] = int(mask.sum())
+        ok, dropped = ok & ~mask, dropped | mask
+
+    if keep_splits is not None:
+        drop(~pd.Series(img_split).isin(list(keep_splits)).to_numpy(), "split")
+    views = stripped(meta, "ViewPosition").to_numpy()
+    if frontal_only:
+        drop(~pd.Series(views).str.upper().isin(list(FRONTAL_VIEWS)).to_numpy(), "view")
+    if excluded:
+        drop(pd.Series(did).isin(list(excluded)).to_numpy(), "mscxr")
+    # one text source per study (cached by study_id, as read for the study's first row; a failure is
+    # not cached, so each of the study's rows reports it)
+    study_sentences: dict[str, tuple[str, ...]] = {}
+    sents: list[tuple[str, ...] | None] = [None] * n
+    text_bad = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(ok).tolist():
+        if study[i] not in study_sentences:
+            try:
+                study_sentences[study[i]] = _study_sentences(
+                    study[i], subject[i], sentences, reports_root, report_sections, sentence_fn
                 )
-            sents = study_sentences[study]
-            if not sents:
-                counts["no_sentences"] += 1
+            except ROW_ERRORS:
+                text_bad[i] = True
                 continue
-            size = (int(parse_float(row["Rows"], "Rows")), int(parse_float(row["Columns"], "Columns")))
-            path = mimic_image_path(jpg_root, subject, study, did)
-            if check_images:
-                check_image_exists(path)
-            labels = None
-            if labels_of is not None:
-                labels = labels_of.get((subject, study))
-                if labels is None:
-                    raise DataFormatError(f"study s{study} has no row in {chexpert_csv}")
-            out.append(
-                ImageTextSample(
-                    image_path=path, image_id=did, sentences=sents, study_id=study,
-                    subject_id=subject, split=img_split, view=view, original_size=size,
-                    labels=labels,
-                )
-            )  # fmt: skip
-            counts["kept"] += 1
+        sents[i] = study_sentences[study[i]]
+    ok &= ~text_bad
+    drop(np.array([not v for v in sents], dtype=bool), "no_sentences")
+    rows_h, rows_bad = parse_float_column(meta["Rows"], "Rows")
+    cols_w, cols_bad = parse_float_column(meta["Columns"], "Columns")
+    ok &= ~rows_bad & ~cols_bad
+    paths: list[Path | None] = [None] * n
+    for i in np.flatnonzero(ok).tolist():
+        paths[i] = mimic_image_path(jpg_root, subject[i], study[i], did[i])
+    if check_images:
+        ok[ok] = [paths[i].is_file() for i in np.flatnonzero(ok).tolist()]
+    if labels_of is not None:
+        ok[ok] = [(subject[i], study[i]) in labels_of for i in np.flatnonzero(ok).tolist()]
+
+    def check(i: int) -> None:  # the per-row checks that raise, in the order of the error messages
+        sub, stu = _id(meta["subject_id"].iat[i], "subject_id"), _id(meta["study_id"].iat[i], "study_id")
+        if did[i] not in split_of:
+            raise DataFormatError(f"dicom_id not found in {split_path.name}")
+        if text_bad[i]:
+            _study_sentences(stu, sub, sentences, reports_root, report_sections, sentence_fn)
+        parse_float(meta["Rows"].iat[i], "Rows")
+        parse_float(meta["Columns"].iat[i], "Columns")
+        if check_images:
+            check_image_exists(mimic_image_path(jpg_root, sub, stu, did[i]))
+        if labels_of is not None and (sub, stu) not in labels_of:
+            raise DataFormatError(f"study s{stu} has no row in {chexpert_csv}")
+
+    report_bad_rows(
+        errors, np.flatnonzero(~ok & ~dropped).tolist(), lambda i: f"{meta_path}: line {i + 2} (dicom_id={did[i]})", check
+    )  # fmt: skip
+    out = [
+        ImageTextSample(
+            image_path=paths[i], image_id=did[i], sentences=sents[i], study_id=study[i], subject_id=subject[i],
+            split=img_split[i], view=views[i] or None, original_size=(int(rows_h[i]), int(cols_w[i])),
+            labels=labels_of.get((subject[i], study[i])) if labels_of is not None else None,
+        )
+        for i in np.flatnonzero(ok).tolist()
+    ]  # fmt: skip
+    counts["kept"] = len(out)
     errors.finish()
     log.info(
         "read_mimic_cxr: %(total)d images in metadata; dropped %(split)d by split, %(view)d "
@@ -192,6 +226,48 @@ def read_mimic_cxr(
         counts,
     )
     return out
+
+
+def _raise(message: str) -> None:
+    raise DataFormatError(message)
+
+
+def _id_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``_id`` over a column: (ids as strings, mask of cells it rejects)."""
+    v = pd.Series(values.to_numpy(dtype=object), dtype=object).str.strip()
+    v = v.where(~v.str.endswith(".0"), v.str.slice(stop=-2))
+    return v.to_numpy(), ~v.str.isdigit().to_numpy(dtype=bool)
+
+
+def _read_labels(chex_path: Path, errors: ErrorPolicy) -> dict[tuple[str, str], dict[str, float | None]]:
+    """(subject_id, study_id) -> CheXpert labels of the study; bad rows go through ``errors``."""
+    chex = read_csv_columns(chex_path, ("subject_id", "study_id"), "MIMIC-CXR-JPG chexpert CSV")
+    label_cols = [c for c in chex.columns if c not in ("subject_id", "study_id")]
+    subject, subject_bad = _id_column(chex["subject_id"])
+    study, study_bad = _id_column(chex["study_id"])
+    ok = ~subject_bad & ~study_bad
+    values = np.full((len(chex), len(label_cols)), np.nan)
+    for j, c in enumerate(label_cols):
+        values[:, j], bad = parse_label_column(chex[c], c)
+        ok &= ~bad
+    keys = pd.Series(list(zip(subject.tolist(), study.tolist())), dtype=object)
+    accepted = first_wins(keys, ok)
+    first_row = dict(zip(keys[accepted].tolist(), np.flatnonzero(accepted).tolist()))
+    cells = {c: chex[c].to_numpy(dtype=object) for c in label_cols}
+
+    def check(i: int) -> None:
+        key = (_id(chex["subject_id"].iat[i], "subject_id"), _id(chex["study_id"].iat[i], "study_id"))
+        if first_row.get(key, i) < i:
+            raise DataFormatError("duplicate (subject_id, study_id)")
+        for c, v in cells.items():
+            parse_label(v[i], c)
+
+    report_bad_rows(
+        errors, np.flatnonzero(~accepted).tolist(),
+        lambda i: f"{chex_path}: line {i + 2} (study_id={chex['study_id'].iat[i]})", check,
+    )  # fmt: skip
+    rows = np.flatnonzero(accepted)
+    return dict(zip(keys[accepted].tolist(), labels_dicts(label_cols, values[rows])))
 
 
 def _study_sentences(

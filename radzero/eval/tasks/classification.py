@@ -4,7 +4,11 @@ Dataset config keys (``benchmark.classification.<name>``):
 
 - ``samples``: reader config (``_target_``) returning ClassificationSamples;
 - ``classes``: class names (default: every label key of the samples);
-- ``prompts``: ``{template, names, ensembles, combine}`` (see ``prompts``);
+- ``classes`` may also be a reader config (``_target_``) returning the class list;
+- ``prompts``: ``{template, names, ensembles, combine}`` (see ``prompts``), or ``{json: <the authors' prompts
+  JSON>, first_only: bool}`` (class k <-> key "k"; ``first_only``: the first prompt of each list, as the
+  authors' code; else the whole list is the class's ensemble);
+- ``minmax_8bit``: overrides the run's (the authors' protocol stretches classification images);
 - ``uncertain``: -1 labels -> "exclude" | "positive" | "negative"; ``missing``: "raise" | "exclude";
   ``absent``: "missing" | "negative" (readers that list only positives);
 - ``top1``: true for a one-positive-per-image set (5x200): adds 5-way top-1 accuracy;
@@ -30,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from radzero.data.readers.release import read_prompt_json
 from radzero.eval.context import EvalContext, limit
 from radzero.eval.figures import save_roc_png
 from radzero.eval.inference import eval_transform, image_loader, score_images
-from radzero.eval.labels import join_predictions, label_classes, label_table
-from radzero.eval.metrics.auprc import auprc, frequency_groups
+from radzero.eval.labels import join_predictions, label_table
 from radzero.eval.metrics import (
     bootstrap_auroc_resamples,
     bootstrap_ci,
@@ -42,9 +46,10 @@ from radzero.eval.metrics import (
     percentile_interval,
     top1_correct,
 )
+from radzero.eval.metrics.auprc import auprc, frequency_groups
 from radzero.eval.prompts import ClassPrompts, build_class_prompts
 from radzero.eval.results import headline, undefined_metric, write_csv
-from radzero.eval.samples import as_plain, load_samples
+from radzero.eval.samples import as_plain, load_classes, load_samples
 from radzero.utils.checks import RadZeroInputError
 
 logger = logging.getLogger(__name__)
@@ -153,7 +158,7 @@ def load_classification_set(ctx: EvalContext, name: str, spec: dict[str, Any]) -
     """Read a dataset's samples (the first ``ctx.max_images``), its classes, labels and class prompts."""
     where = f"classification/{name}"
     samples = limit(load_samples(spec.get("samples"), where), ctx.max_images)
-    classes = list(as_plain(spec.get("classes")) or label_classes(samples))
+    classes = load_classes(spec.get("classes"), samples, where)
     top1 = bool(spec.get("top1", False))
     if top1:
         labels = one_hot_labels(samples, classes, where)
@@ -161,8 +166,13 @@ def load_classification_set(ctx: EvalContext, name: str, spec: dict[str, Any]) -
         labels = label_table(samples, classes, spec.get("uncertain", "exclude"), spec.get("missing", "raise"),
                              spec.get("absent", "missing"), where)
     prompt_cfg = as_plain(spec.get("prompts")) or {}
+    ensembles = prompt_cfg.get("ensembles")
+    if prompt_cfg.get("json"):  # the authors' prompts file: class k <-> key "k"
+        if ensembles:
+            raise RadZeroInputError(f"{where}: prompts has both 'json' and 'ensembles'; give one")
+        ensembles = read_prompt_json(prompt_cfg["json"], classes, first_only=bool(prompt_cfg.get("first_only")))
     prompts = build_class_prompts(classes, prompt_cfg.get("template", ctx.prompt_template), prompt_cfg.get("names"),
-                                  prompt_cfg.get("ensembles"), where)
+                                  ensembles, where)
     return ClassificationSet(name, where, spec, samples, classes, labels, prompts, prompt_cfg, top1)
 
 
@@ -174,8 +184,8 @@ def predict_classification(
     encoded = ClassPrompts.encode(ctx.net, dataset.prompts, ctx.device,
                                   dataset.prompt_cfg.get("combine", ctx.prompt_combine), ctx.precision)
     if loader is None:
-        transform = eval_transform(ctx.net, ctx.geometry_for(dataset.spec), minmax_8bit=ctx.minmax_8bit)
-        loader = image_loader(dataset.samples, transform, ctx.batch_size, ctx.num_workers)
+        transform = eval_transform(ctx.net, ctx.geometry_for(dataset.spec), minmax_8bit=ctx.minmax_for(dataset.spec))
+        loader = image_loader(dataset.samples, transform, ctx.batch_size, ctx.num_workers, ctx.dicom_scaling)
     predictions: dict[str, np.ndarray] = {}
     for batch in score_images(ctx.net, encoded.features, loader, ctx.device, precision=ctx.precision):
         for image_id, row in zip(batch.image_ids, encoded.class_scores(batch.logits).numpy()):

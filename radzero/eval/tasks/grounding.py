@@ -11,6 +11,7 @@ Dataset config keys (``benchmark.grounding.<name>``):
 - ``samples``: reader config returning GroundingSamples (one per phrase / class with all its boxes);
 - ``prompt``: "phrase" (the sample's text, MS-CXR) or "template" (``prompt_template`` filled with
   the class name, ChestX-Det10);
+  or "json" (``prompts_json``: the authors' prompts file, class k <-> key "k" of ``classes``);
 - ``per_class``: true -> headline = pointing game per class, then mean over classes;
 - ``geometry``: overrides the run's geometry.
 
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from radzero.data.io import load_image
+from radzero.data.readers.release import read_prompt_json
 from radzero.eval.context import EvalContext
 from radzero.eval.figures import overlay_grid, overlay_rgb, overlay_tile
 from radzero.eval.metrics import (
@@ -40,7 +42,7 @@ from radzero.eval.metrics import (
 from radzero.eval.phrase_maps import PhraseMap, phrase_maps
 from radzero.eval.prompts import default_name
 from radzero.eval.results import headline, undefined_metric, write_csv
-from radzero.eval.samples import load_samples
+from radzero.eval.samples import load_classes, load_samples
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +105,15 @@ def load_grounding_set(ctx: EvalContext, name: str, spec: dict[str, Any]) -> Gro
     elif mode == "template":
         template = spec.get("prompt_template", ctx.prompt_template)
         prompts = [template.format(default_name(s.category)) for s in samples]
+    elif mode == "json":  # the authors' prompts file, class k <-> key "k" of ``classes``; first prompt of each
+        classes = load_classes(spec.get("classes"), [], where)
+        by_class = read_prompt_json(spec.get("prompts_json"), classes, first_only=True)
+        unknown = sorted({s.category for s in samples} - set(by_class))
+        if unknown:
+            raise ValueError(f"{where}: categories {unknown} are not among the prompt classes {classes}")
+        prompts = [by_class[s.category][0] for s in samples]
     else:
-        raise ValueError(f"{where}: prompt must be 'phrase' or 'template', got {mode!r}")
+        raise ValueError(f"{where}: prompt must be 'phrase', 'template' or 'json', got {mode!r}")
     empty = [s.image_id for s, p in zip(samples, prompts) if not str(p).strip()]
     if empty:
         raise ValueError(f"{where}: empty phrase for image(s) {empty[:3]}")
@@ -116,8 +125,8 @@ def grounding_rows(
 ) -> Iterator[tuple[PhraseMap, dict[str, Any]]]:
     """(phrase map, per-phrase metrics row) of every phrase; ``loader``: batches of the dataset's images."""
     maps = phrase_maps(ctx.net, dataset.samples, dataset.prompts, ctx.device, ctx.geometry_for(dataset.spec),
-                       ctx.batch_size, ctx.num_workers, precision=ctx.precision, minmax_8bit=ctx.minmax_8bit,
-                       loader=loader)
+                       ctx.batch_size, ctx.num_workers, precision=ctx.precision,
+                       minmax_8bit=ctx.minmax_for(dataset.spec), loader=loader, dicom_scaling=ctx.dicom_scaling)
     for item in maps:
         sample, prompt = item.sample, dataset.prompts[item.index]
         if not sample.boxes:

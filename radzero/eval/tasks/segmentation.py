@@ -10,7 +10,9 @@ prediction. Everything streams through ``DiceAccumulator`` one image at a time: 
 
 Dataset config keys (``benchmark.segmentation.<name>``): ``prompt``; ``test.samples`` and
 ``validation.samples`` (reader configs returning SegmentationSamples; ``validation: null`` ->
-only the oracle is reported); ``geometry``; ``pixel_auroc_bins`` (bins over the cosine in [-1, 1]
+only the oracle is reported); ``threshold``: "validation" (default) or "test" (the authors' protocol: the
+headline ``dice`` / ``specificity`` at the test-chosen threshold, no validation split read); ``geometry``;
+``minmax_8bit``; ``pixel_auroc_bins`` (bins over the cosine in [-1, 1]
 for the pixel AUROC and its CI, default 2000; see ``radzero.eval.metrics.pixel_auroc``).
 """
 
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["accumulate_split", "evaluate_segmentation"]
 
+THRESHOLD_RULES = ("validation", "test")  # how the one Dice threshold is chosen (module docstring)
 CSV_COLUMNS = ["image_id", "positive", "gt_pixels", "max_prob", "dice", "dice_oracle", "empty_at_threshold",
                "empty_at_oracle_threshold"]
 
@@ -62,6 +65,7 @@ def accumulate_split(
     image_rows: list[dict[str, Any]] | None = None,
     precision: str = "bf16",
     minmax_8bit: bool = False,
+    dicom_scaling: str = "radzero",
 ) -> DiceAccumulator:
     """Stream every image's probability map (original resolution) into a DiceAccumulator.
 
@@ -69,7 +73,8 @@ def accumulate_split(
     receives one summary dict per image (id, positive, gt pixels, max probability).
     """
     accumulator = DiceAccumulator()  # the pixel AUROC comes from ``histograms``
-    loader = image_loader(samples, eval_transform(net, geometry, minmax_8bit=minmax_8bit), batch_size, num_workers)
+    loader = image_loader(samples, eval_transform(net, geometry, minmax_8bit=minmax_8bit), batch_size, num_workers,
+                          dicom_scaling)
     tau = float(net.tau.detach())
     for batch in score_images(net, text_features, loader, device, with_maps=True, precision=precision):
         for row, index in enumerate(batch.index.tolist()):
@@ -96,7 +101,10 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
         raise ValueError(f"{where}: no prompt configured (e.g. prompt: 'There is pneumothorax')")
     test_spec = spec.get("test") or {}
     test = limit(load_samples(test_spec.get("samples"), f"{where}/test"), ctx.max_images)
-    val_spec = spec.get("validation")
+    rule = str(spec.get("threshold", "validation"))
+    if rule not in THRESHOLD_RULES:
+        raise ValueError(f"{where}: threshold must be one of {THRESHOLD_RULES}, got {rule!r}")
+    val_spec = spec.get("validation") if rule == "validation" else None  # "test": no validation split is read
     validation = limit(load_samples(val_spec.get("samples"), f"{where}/validation"), ctx.max_images) if val_spec else []
     shared = {s.image_id for s in test} & {s.image_id for s in validation}
     if shared:
@@ -104,12 +112,12 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
     features = encode_prompts(ctx.net, [prompt], ctx.device, ctx.precision)  # (1, D)
     geometry = ctx.geometry_for(spec)
     run = dict(device=ctx.device, geometry=geometry, batch_size=ctx.batch_size, num_workers=ctx.num_workers,
-               precision=ctx.precision, minmax_8bit=ctx.minmax_8bit)
+               precision=ctx.precision, minmax_8bit=ctx.minmax_for(spec), dicom_scaling=ctx.dicom_scaling)
     val_acc = accumulate_split(ctx.net, validation, features, **run) if validation else None
     histograms = PixelAUROCBootstrap(int(spec.get("pixel_auroc_bins", 2000)))
     rows: list[dict[str, Any]] = []
     test_acc = accumulate_split(ctx.net, test, features, **run, histograms=histograms, image_rows=rows)
-    entry = _summarise(ctx, test_acc, val_acc, histograms, rows)
+    entry = _summarise(ctx, test_acc, val_acc, histograms, rows, rule)
     csv_path = write_csv(ctx.path("predictions", "segmentation", f"{name}.csv"), rows, CSV_COLUMNS)
     seconds = time.perf_counter() - started
     n_images = len(test) + len(validation)
@@ -122,7 +130,7 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
 
 def _summarise(
     ctx: EvalContext, test: DiceAccumulator, val: DiceAccumulator | None, histograms: PixelAUROCBootstrap,
-    rows: list[dict[str, Any]],
+    rows: list[dict[str, Any]], rule: str = "validation",
 ) -> dict[str, Any]:
     boot = {"n_resamples": ctx.n_bootstrap, "seed": ctx.seed}
     metrics: dict[str, Any] = {}
@@ -135,8 +143,12 @@ def _summarise(
         "oracle": test.best_threshold() if test.n_positive else None,
     }
     labels = {"validation": "validation-chosen threshold", "oracle": "ORACLE: test-chosen threshold, optimistic"}
+    suffixes = {"validation": "", "oracle": "_oracle"}
+    if rule == "test":  # the authors' protocol: the headline Dice IS the test-chosen one
+        labels = {"oracle": "test-chosen threshold (the authors' protocol), optimistic"}
+        suffixes = {"oracle": ""}
     for key, label in labels.items():
-        suffix = "" if key == "validation" else "_oracle"
+        suffix = suffixes[key]
         thr = thresholds[key]
         if thr is None:
             reason = ("no validation split with a positive image: the threshold cannot be chosen"
@@ -156,6 +168,8 @@ def _summarise(
         else:
             metrics[f"specificity{suffix}"] = undefined_metric("no negative test image", 0, label)
         _fill_rows(rows, test, thr, "dice" + suffix, "empty_at_" + ("threshold" if not suffix else "oracle_threshold"))
+    if rule == "test":
+        thresholds.pop("validation")
     metrics["pixel_auroc"] = headline(histograms.value(), histograms.ci(**boot), test.n_positive + test.n_negative,
                                       label=f"all valid test pixels, cosines in {histograms.n_bins} bins")
     return {"metrics": metrics, "thresholds": thresholds, "counts": counts,

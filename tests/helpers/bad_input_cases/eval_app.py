@@ -17,6 +17,17 @@ def _(tmp):
     return _eval(tmp, "max_images=0"), ValueError, ["max_images=0", ">= 1"]
 
 
+@case("eval: unknown protocol")
+def _(tmp):
+    return _eval(tmp, "protocol=mine"), ValueError, ["protocol='mine'", "radzero", "authors", "both"]
+
+
+@case("eval: benchmark=radzero_release on a folder without the authors' files")
+def _(tmp):
+    return (_eval(tmp, "benchmark=radzero_release", f"paths.data_dir={tmp}", "datasets=[openi]"), FileNotFoundError,
+            ["OpenI/custom.csv"])
+
+
 @case("eval: max_images=-1")
 def _(tmp):
     return _eval(tmp, "max_images=-1"), ValueError, ["max_images=-1"]

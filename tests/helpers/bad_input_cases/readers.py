@@ -101,3 +101,51 @@ def _(tmp):
 
     csv = _write(tmp / "padchest.csv", "ImageID,Labels\na.png,['normal']\n")
     return lambda: read_padchest(csv, tmp, check_images=False), ValueError, ["padchest.csv", "missing column"]
+
+
+@case("reader: authors' prompts JSON missing a class key")
+def _(tmp):
+    from radzero.data.readers.release import read_prompt_json
+
+    path = _write(tmp / "openi_multi_label_text.json", json.dumps({"0": ["There is a"], "2": ["There is c"]}))
+    return (lambda: read_prompt_json(path, ["a", "b", "c"]), ValueError,
+            ["openi_multi_label_text.json", "lacks key(s) ['1']", "'b'"])
+
+
+@case("reader: authors' label file has an image the image list lacks")
+def _(tmp):
+    from radzero.data.readers.release_classification import read_release_chexpert
+
+    image_csv = _write(tmp / "chexpert5_test_image.csv", "Path\nChexpert/test/p1/view1.jpg\n")
+    labels = _write(tmp / "test_labels.csv", "Path,Atelectasis,Cardiomegaly,Consolidation,Edema,Pleural Effusion\n"
+                    "test/p1/view1.jpg,1,0,0,0,0\ntest/p2/view1.jpg,0,1,0,0,0\n")
+    return (lambda: read_release_chexpert(labels, image_csv, tmp, check_images=False), ValueError,
+            ["test_labels.csv", "line 3", "test/p2/view1.jpg", "is not in the image list"])
+
+
+@case("reader: authors' image list has an image without labels")
+def _(tmp):
+    from radzero.data.readers.release_classification import read_release_chestxdet10
+
+    image_csv = _write(tmp / "chestXDet10_test_image.csv", "Path\nChestXDet10/test_data/1.png\nChestXDet10/test_data/2.png\n")
+    labels = _write(tmp / "test.json", json.dumps([{"file_name": "1.png", "syms": [], "boxes": []}]))
+    return (lambda: read_release_chestxdet10(labels, image_csv, tmp, check_images=False), ValueError,
+            ["chestXDet10_test_image.csv", "line 3", "2.png", "has no labels"])
+
+
+@case("reader: authors' RSNA boxes cell does not parse")
+def _(tmp):
+    from radzero.data.readers import read_rsna
+
+    csv = _write(tmp / "test.csv", "ID,img_path,boxes,classes\na,RSNA/a.dcm,nan,0\nb,RSNA/b.dcm,10;20;x;5,1\n")
+    return (lambda: read_rsna(csv, tmp, check_images=False, image_size=(1024, 1024)), ValueError,
+            ["test.csv", "line 3", "10;20;x;5"])
+
+
+@case("reader: authors' MS-CXR entry without det")
+def _(tmp):
+    from radzero.data.readers.release_grounding import read_release_mscxr
+
+    path = _write(tmp / "test.json", json.dumps([{"image": "MIMIC-CXR/images/a.jpg"}]))
+    return (lambda: read_release_mscxr(path, tmp, check_images=False), ValueError,
+            ["test.json", "entry 0", "MIMIC-CXR/images/a.jpg", "no 'det'"])
