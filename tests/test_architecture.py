@@ -21,10 +21,12 @@ ALLOWED = {
     "train": {"training", "data", "model", "utils"},
     "extract": {"data", "utils"},
     "prepare": {"data", "utils"},
+    "finetune": {"model", "data", "eval", "training", "utils"},
     "convert": {"model", "utils"},
 }
 # the only module of another app that eval may reach into
 NARROW = {("eval", "training"): {"radzero.training.lightning_checkpoint"},
+          ("finetune", "training"): {"radzero.training.checkpoint_io"},
           ("predictor", "eval"): {"radzero.eval.inference", "radzero.eval.checkpoint"}}
 
 

@@ -12,6 +12,8 @@ DEFAULTS: dict = {
     "n_chestxdet10": 200,
     "n_siim": 200,
     "n_rsna": 200,
+    "n_siim_train": 0,  # SIIM / RSNA "train" split images (fine-tuning, python -m radzero.finetune)
+    "n_rsna_train": 0,
     "min_size": 320,  # long side of MIMIC / CheXpert images
     "max_size": 640,
     "lateral_frac": 0.35,  # share of MIMIC studies with a lateral view

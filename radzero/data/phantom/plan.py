@@ -230,7 +230,7 @@ def _plan_siim(plan: Plan) -> None:
     p, root, seed = plan.p, plan.root, plan.p["seed"]
     size = p["dicom_size"]
     code = _CODE["siim"]
-    for idx in range(p["n_siim"]):
+    for idx in range(p["n_siim"] + p["n_siim_train"]):  # the train split after the evaluation images
         rng = _rng(seed, code, idx)
         findings = sample_findings(rng, "siim")
         t = 1517875000 + seed * 100_000 + idx * 3
@@ -241,7 +241,8 @@ def _plan_siim(plan: Plan) -> None:
         meta = _dicom_meta(rng, p, sop, study, series, f"PHANTOM-S{idx:05d}", view)
         meta["series_description"] = f"view: {view}"
         rel = f"dicom-images-train/{study}/{series}/{sop}.dcm"
-        rec = {"ImageId": sop, "path": rel, "split": "validation" if idx % 3 == 0 else "test", "findings": findings,
+        split = "train" if idx >= p["n_siim"] else "validation" if idx % 3 == 0 else "test"
+        rec = {"ImageId": sop, "path": rel, "split": split, "findings": findings,
                "height": size, "width": size, "meta": meta, "key": ("siim", idx, 0)}
         plan.siim.append(rec)
         plan.task(rec["key"], "frontal", _frontal_spec(size, size, findings, view),
@@ -252,7 +253,7 @@ def _plan_rsna(plan: Plan) -> None:
     p, root, seed = plan.p, plan.root, plan.p["seed"]
     size = p["dicom_size"]
     code = _CODE["rsna"]
-    for idx in range(p["n_rsna"]):
+    for idx in range(p["n_rsna"] + p["n_rsna_train"]):  # the train split after the evaluation images
         rng = _rng(seed, code, idx)
         findings = sample_findings(rng, "rsna")
         uid = str(uuid.UUID(bytes=rng.bytes(16), version=4))
@@ -262,7 +263,8 @@ def _plan_rsna(plan: Plan) -> None:
                            f"PHANTOM-R{idx:05d}", view)
         meta["series_description"] = f"view: {view}"
         rel = f"RSNA/stage_2_train_images/{uid}.dcm"
-        rec = {"uuid": uid, "img_path": rel, "split": "validation" if idx % 3 == 0 else "test", "findings": findings,
+        split = "train" if idx >= p["n_rsna"] else "validation" if idx % 3 == 0 else "test"
+        rec = {"uuid": uid, "img_path": rel, "split": split, "findings": findings,
                "height": size, "width": size, "meta": meta, "key": ("rsna", idx, 0)}
         plan.rsna.append(rec)
         plan.task(rec["key"], "frontal", _frontal_spec(size, size, findings, view),

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from radzero.data.transforms.geometry import map_to_original
+from radzero.data.transforms.geometry import GeometryParams, map_to_original
 from radzero.eval.context import EvalContext, limit
 from radzero.eval.inference import (
     encode_prompts,
@@ -46,11 +46,42 @@ from radzero.model import RadZero
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["accumulate_split", "evaluate_segmentation"]
+__all__ = ["accumulate_maps", "accumulate_split", "evaluate_segmentation", "summarise_segmentation"]
 
 THRESHOLD_RULES = ("validation", "test")  # how the one Dice threshold is chosen (module docstring)
 CSV_COLUMNS = ["image_id", "positive", "gt_pixels", "max_prob", "dice", "dice_oracle", "empty_at_threshold",
                "empty_at_oracle_threshold"]
+
+
+def accumulate_maps(
+    samples: Sequence[Any],
+    maps: Iterable[tuple[int, torch.Tensor, GeometryParams]],
+    to_prob: Callable[[torch.Tensor], torch.Tensor],
+    to_rank: Callable[[torch.Tensor], torch.Tensor] = lambda m: m,
+    histograms: PixelAUROCBootstrap | None = None,
+    image_rows: list[dict[str, Any]] | None = None,
+) -> DiceAccumulator:
+    """THE scoring path of segmentation, shared by zero-shot and fine-tuned models (``radzero.finetune``).
+
+    ``maps``: (index into ``samples``, score map on the network's grid or input, its geometry); each goes to the
+    ORIGINAL resolution (``map_to_original``, NaN = unseen), ``to_prob`` gives the probability map for Dice /
+    specificity, ``to_rank`` a value in [-1, 1] ranked like it for the pixel-AUROC histograms; ``image_rows``
+    receives one summary dict per image (id, positive, gt pixels, max probability).
+    """
+    accumulator = DiceAccumulator()  # the pixel AUROC comes from ``histograms``
+    for index, score_map, geometry in maps:
+        sample = samples[index]
+        original = map_to_original(score_map, geometry)  # (H, W)
+        prob = to_prob(original).numpy()  # NaN (unseen) stays NaN
+        gt = sample.mask()  # (H, W) bool
+        accumulator.update(prob, gt, key=sample.image_id)
+        valid = ~np.isnan(prob)
+        if histograms is not None:
+            histograms.update(to_rank(original).numpy()[valid], gt[valid])
+        if image_rows is not None:
+            image_rows.append({"image_id": sample.image_id, "positive": bool(gt.any()),
+                               "gt_pixels": int(gt.sum()), "max_prob": float(prob[valid].max())})
+    return accumulator
 
 
 def accumulate_split(
@@ -67,29 +98,16 @@ def accumulate_split(
     minmax_8bit: bool = False,
     dicom_scaling: str = "radzero",
 ) -> DiceAccumulator:
-    """Stream every image's probability map (original resolution) into a DiceAccumulator.
-
-    ``histograms``: per-image cosine histograms for the pixel AUROC and its CI; ``image_rows``: a list that
-    receives one summary dict per image (id, positive, gt pixels, max probability).
-    """
-    accumulator = DiceAccumulator()  # the pixel AUROC comes from ``histograms``
+    """Zero-shot: every image's cosine map of the prompt through ``accumulate_maps`` (probability =
+    sigmoid(cosine / tau); the pixel-AUROC histograms bin the cosine)."""
     loader = image_loader(samples, eval_transform(net, geometry, minmax_8bit=minmax_8bit), batch_size, num_workers,
                           dicom_scaling)
     tau = float(net.tau.detach())
-    for batch in score_images(net, text_features, loader, device, with_maps=True, precision=precision):
-        for row, index in enumerate(batch.index.tolist()):
-            sample = samples[index]
-            cosines = map_to_original(batch.maps[row, 0], batch.geometry[row])  # (H, W) cosines
-            prob = torch.sigmoid(cosines / tau).numpy()  # NaN (unseen) stays NaN
-            gt = sample.mask()  # (H, W) bool
-            accumulator.update(prob, gt, key=sample.image_id)
-            valid = ~np.isnan(prob)
-            if histograms is not None:
-                histograms.update(cosines.numpy()[valid], gt[valid])
-            if image_rows is not None:
-                image_rows.append({"image_id": sample.image_id, "positive": bool(gt.any()),
-                                   "gt_pixels": int(gt.sum()), "max_prob": float(prob[valid].max())})
-    return accumulator
+    maps = ((index, batch.maps[row, 0], batch.geometry[row])
+            for batch in score_images(net, text_features, loader, device, with_maps=True, precision=precision)
+            for row, index in enumerate(batch.index.tolist()))
+    return accumulate_maps(samples, maps, lambda cosines: torch.sigmoid(cosines / tau), histograms=histograms,
+                           image_rows=image_rows)
 
 
 def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +135,7 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
     histograms = PixelAUROCBootstrap(int(spec.get("pixel_auroc_bins", 2000)))
     rows: list[dict[str, Any]] = []
     test_acc = accumulate_split(ctx.net, test, features, **run, histograms=histograms, image_rows=rows)
-    entry = _summarise(ctx, test_acc, val_acc, histograms, rows, rule)
+    entry = summarise_segmentation(ctx, test_acc, val_acc, histograms, rows, rule)
     csv_path = write_csv(ctx.path("predictions", "segmentation", f"{name}.csv"), rows, CSV_COLUMNS)
     seconds = time.perf_counter() - started
     n_images = len(test) + len(validation)
@@ -128,7 +146,7 @@ def evaluate_segmentation(ctx: EvalContext, name: str, spec: dict[str, Any]) -> 
     return entry
 
 
-def _summarise(
+def summarise_segmentation(
     ctx: EvalContext, test: DiceAccumulator, val: DiceAccumulator | None, histograms: PixelAUROCBootstrap,
     rows: list[dict[str, Any]], rule: str = "validation",
 ) -> dict[str, Any]:

@@ -132,3 +132,24 @@ def test_truth_masks_roundtrip(phantom_root: Path):
     assert sorted(masks.files) == sorted(t["ImageId"] for t in truth)
     for t in truth:
         assert masks[t["ImageId"]].any() == t["positive"]
+
+
+@pytest.mark.slow
+def test_train_splits_for_finetuning_leave_the_evaluation_images_unchanged(tmp_path: Path):
+    """n_siim_train / n_rsna_train add SIIM / RSNA "train" images after the evaluation ones, which stay byte-identical."""
+    from radzero.data.readers import read_rsna, read_siim
+
+    generate_phantom(tmp_path / "a", n_train=2, seed=0, workers=1, **SMALL)
+    generate_phantom(tmp_path / "b", n_train=2, seed=0, workers=1, n_siim_train=4, n_rsna_train=5, **SMALL)
+    a, b = tree_bytes(tmp_path / "a"), tree_bytes(tmp_path / "b")
+    for name in ("siim/splits/test.txt", "siim/splits/validation.txt", "rsna/test.csv", "rsna/validation.csv"):
+        assert a[name] == b[name], name
+    assert "siim/splits/train.txt" not in a and "rsna/train.csv" not in a
+    train = read_siim(tmp_path / "b/siim/train-rle.csv", tmp_path / "b/siim/dicom-images-train",
+                      ids_file=tmp_path / "b/siim/splits/train.txt")
+    test = read_siim(tmp_path / "b/siim/train-rle.csv", tmp_path / "b/siim/dicom-images-train",
+                     ids_file=tmp_path / "b/siim/splits/test.txt")
+    assert len(train) == 4 and not {s.image_id for s in train} & {s.image_id for s in test}
+    assert len(read_rsna(tmp_path / "b/rsna/train.csv", tmp_path / "b/rsna")) == 5
+    shared = [k for k in a if k.endswith(".dcm")]
+    assert shared and all(a[k] == b[k] for k in shared)

@@ -10,8 +10,9 @@ RSNA_COLUMNS = ("ID", "img_path", "boxes", "class")
 
 
 def write_rsna(plan: Plan, res: dict) -> dict:
-    """``rsna/test.csv``, ``rsna/validation.csv`` (IDs count per file) and ``truth/rsna.json``."""
-    files: dict[str, list] = {"test": [], "validation": []}
+    """``rsna/test.csv``, ``rsna/validation.csv`` (+ ``train.csv`` with ``n_rsna_train``; IDs count per file) and
+    ``truth/rsna.json``."""
+    files: dict[str, list] = {"test": [], "validation": [], **({"train": []} if plan.p["n_rsna_train"] else {})}
     truth = []
     for rec in plan.rsna:
         r = res[rec["key"]]

@@ -12,7 +12,7 @@ from .common import findings_truth, photometric, write_csv, write_json
 
 
 def write_siim(plan: Plan, res: dict) -> dict:
-    """``siim/train-rle.csv``, ``siim/splits/{validation,test}.txt``, ``truth/siim.json`` and ``truth/siim_masks.npz``."""
+    """``siim/train-rle.csv``, ``siim/splits/{validation,test}.txt`` (+ ``train.txt`` with ``n_siim_train``), ``truth/siim.json`` and ``truth/siim_masks.npz``."""
     root = plan.root
     rows, truth, masks = [], [], {}
     for rec in plan.siim:
@@ -26,7 +26,7 @@ def write_siim(plan: Plan, res: dict) -> dict:
                       "n_regions": len(rles), "width": w, "height": h, "photometric": photometric(rec["meta"]),
                       "labels": true_labels(rec["findings"]), "findings": findings_truth(rec["findings"], r)})
     write_csv(root / "siim/train-rle.csv", ("ImageId", " EncodedPixels"), rows)
-    for split in ("validation", "test"):
+    for split in ("validation", "test", *(("train",) if plan.p["n_siim_train"] else ())):
         ids = [rec["ImageId"] for rec in plan.siim if rec["split"] == split]
         (root / "siim/splits").mkdir(parents=True, exist_ok=True)
         (root / "siim/splits" / f"{split}.txt").write_text("".join(i + "\n" for i in ids), encoding="utf-8")
