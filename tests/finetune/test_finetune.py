@@ -133,3 +133,46 @@ def test_a_split_without_positives_is_refused():
     cfg["validation"] = [sample(3, True)]
     with pytest.raises(ConfigError, match="image 'img3' is in both train and validation"):
         load_finetune_data(cfg, "segmentation", 1.0, 0)
+
+
+def _chexpert_folder(root: Path) -> None:
+    """The official CheXpert layout, tiny: train.csv / valid.csv (Path + Frontal/Lateral + classes) and the
+    radiologist test set (groundtruth.csv by Study)."""
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    classes = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"]
+
+    def image(rel: str) -> None:
+        path = root / "chexpert" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, size=(40, 36), dtype=np.uint8)).save(path, format="PNG")
+
+    for split, n in (("train", 24), ("valid", 6)):
+        rows = []
+        for i in range(n):
+            rel = f"CheXpert-v1.0/{split}/patient{i:05d}/study1/view1_frontal.jpg"
+            image(rel)
+            labels = rng.choice([1.0, 0.0, -1.0, np.nan], size=5, p=[0.4, 0.4, 0.1, 0.1])
+            labels[i % 5] = 1.0  # every class has positives
+            rows.append({"Path": rel, "Sex": "F", "Age": 50, "Frontal/Lateral": "Frontal", "AP/PA": "PA",
+                         **dict(zip(classes, labels))})
+        pd.DataFrame(rows).to_csv(root / "chexpert" / "CheXpert-v1.0" / f"{split}.csv", index=False)
+    rows = []
+    for i in range(10):
+        study = f"test/patient{90000 + i}/study1"
+        image(f"{study}/view1_frontal.jpg")
+        rows.append({"Study": study, **{c: float((i + k) % 2) for k, c in enumerate(classes)}})
+    pd.DataFrame(rows).to_csv(root / "chexpert" / "groundtruth.csv", index=False)
+
+
+def test_linear_probe_on_chexpert_in_the_official_layout(tmp_path, stage1, cache):
+    _chexpert_folder(tmp_path / "data")
+    result = finetune(compose_finetune([f"init_from={stage1}", "task=classification", "data=chexpert",
+                                        f"data.root={tmp_path / 'data'}", "trainer.max_epochs=1",
+                                        "data_fraction=0.5"], tmp_path / "run", cache))
+    assert result["dataset"] == "chexpert" and result["subset"]["n_train_full"] == 24
+    assert result["test"]["macro_auroc"]["label"] == "5 of 5 classes"
+    assert result["zero_shot"]["macro_auroc"]["value"] is not None
