@@ -21,8 +21,10 @@ from omegaconf import DictConfig
 
 from radzero.model import RadZero
 from radzero.utils.atomic import staging_dir
+from radzero.utils.resolvers import register_resolvers
 
 logger = logging.getLogger("radzero.convert")
+register_resolvers()  # ${radzero.cwd:} of paths.root_dir
 
 
 class ConvertError(ValueError):

@@ -11,13 +11,13 @@ A resume (``ckpt_path=auto`` or a path) is checked first: the checkpoint must be
 from __future__ import annotations
 
 import logging
-import sys
 from typing import TYPE_CHECKING, Any
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from radzero.training.run_checks import check_config, check_data_root, check_resume_fits
+from radzero.utils.app_exit import exit_for_input_error
 from radzero.utils.atomic import atomic_write_json
 from radzero.utils.errors import (
     CheckpointMismatch, CheckpointUnusable, ConfigError, NonFiniteLossError, RadZeroInputError,
@@ -91,9 +91,7 @@ def main(cfg: DictConfig) -> float | None:
         result = train(cfg)
     except (NonFiniteLossError, ConfigError, CheckpointUnusable, CheckpointMismatch, FileNotFoundError,
             RadZeroInputError) as error:
-        logger.error("%s", error)
-        logger.debug("where it was raised", exc_info=True)
-        sys.exit(1)
+        exit_for_input_error(error, logger)
     name = cfg.get("optimized_metric")
     return result["metrics"].get(name) if name else None
 

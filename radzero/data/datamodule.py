@@ -9,10 +9,11 @@ from typing import Any
 
 import torch
 from lightning.pytorch import LightningDataModule
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader
 
 from radzero.data.collate import ImageTextCollate
 from radzero.data.datasets import ImageTextDataset, drop_samples_without_sentences
+from radzero.data.samplers import EpochSeededRandomSampler, GlobalBatchDistributedSampler, mix_seed
 from radzero.data.samples import ImageTextSample
 from radzero.data.transforms.augment import AugmentConfig
 from radzero.data.transforms.pipeline import IMAGENET_MEAN, IMAGENET_STD, ImageTransform
@@ -35,44 +36,6 @@ def per_device_batch_size(global_batch_size: int, world_size: int) -> int:
     return global_batch_size // world_size
 
 
-def _mix(*values: int) -> int:
-    """Deterministic 63-bit seed from integers (no Python hash randomisation)."""
-    h = 0x9E3779B97F4A7C15
-    for v in values:
-        h = (h ^ (int(v) & 0xFFFFFFFFFFFFFFFF)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
-        h ^= h >> 31
-    return h & 0x7FFFFFFFFFFFFFFF
-
-
-class EpochSeededRandomSampler(Sampler[int]):
-    """Shuffle order that depends only on (seed, epoch), so a run resumed from a checkpoint sees
-    the same batches as an uninterrupted one (Lightning calls ``set_epoch`` before each epoch).
-
-    ``loader_generator`` (the DataLoader's ``generator``) is re-seeded from (seed, epoch) too:
-    the DataLoader draws its workers' base seed from it, hence augmentation streams are
-    reproducible as well (with ``persistent_workers=False``)."""
-
-    def __init__(self, n: int, seed: int = 0, loader_generator: torch.Generator | None = None):
-        self.n = int(n)
-        self.seed = int(seed)
-        self.epoch = 0
-        self.loader_generator = loader_generator
-        self.set_epoch(0)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
-        if self.loader_generator is not None:
-            self.loader_generator.manual_seed(_mix(self.seed, self.epoch, 1))
-
-    def __iter__(self):
-        g = torch.Generator()
-        g.manual_seed(_mix(self.seed, self.epoch, 0))
-        return iter(torch.randperm(self.n, generator=g).tolist())
-
-    def __len__(self) -> int:
-        return self.n
-
-
 class RadZeroDataModule(LightningDataModule):
     """Train / val dataloaders of (image, finding sentences) pairs.
 
@@ -86,8 +49,9 @@ class RadZeroDataModule(LightningDataModule):
     ``fast_jpeg_decode``: decode training JPEGs with Pillow's DCT scaling to >= image_size.
     ``cache_images``: keep decoded, resized images in worker memory (small datasets only).
     ``seed``: shuffle / augmentation seed (None: ``PL_GLOBAL_SEED`` set by ``seed_everything``,
-    else 0). On one device the order depends only on (seed, epoch) (exact resume); with several,
-    Lightning's DistributedSampler (seeded, ``set_epoch``) shuffles.
+    else 0). The order depends only on (seed, epoch) (exact resume); with several devices each rank
+    takes its chunk of every one-device global batch (``GlobalBatchDistributedSampler``), so a DDP run
+    trains on the one-device batches.
     """
 
     def __init__(
@@ -205,10 +169,15 @@ class RadZeroDataModule(LightningDataModule):
         if workers > 0 and h.prefetch_factor is not None:
             kw["prefetch_factor"] = h.prefetch_factor
         generator = torch.Generator()
-        generator.manual_seed(_mix(self.seed, self.global_rank, 2))
+        generator.manual_seed(mix_seed(self.seed, self.global_rank, 2))
         if shuffle and self.world_size == 1:
             kw["sampler"] = EpochSeededRandomSampler(len(dataset), self.seed, loader_generator=generator)
             shuffle = False
+        elif shuffle:
+            kw["sampler"] = GlobalBatchDistributedSampler(
+                len(dataset), self.world_size, self.global_rank, batch_size * self.world_size, self.seed,
+                drop_last=drop_last, loader_generator=generator)
+            shuffle, drop_last = False, False  # the sampler already cut whole global batches
         return DataLoader(
             dataset, batch_size=batch_size, shuffle=shuffle, num_workers=workers, generator=generator,
             collate_fn=self.collate, pin_memory=h.pin_memory,

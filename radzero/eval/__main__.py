@@ -19,6 +19,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+from radzero.utils.app_exit import exit_for_input_error
 from radzero.utils.resolvers import register_resolvers
 
 logger = logging.getLogger("radzero.eval")
@@ -44,9 +45,7 @@ def main(cfg: DictConfig) -> None:
         except (CheckpointError, DataFormatError, ImageLoadError) as error:
             raise RadZeroInputError(str(error)) from error
     except (ConfigError, RadZeroInputError, FileNotFoundError, ValueError) as error:
-        logger.error("%s", error)
-        logger.debug("where it was raised", exc_info=True)  # HYDRA_FULL_ERROR-like detail with log_level DEBUG
-        sys.exit(1)
+        exit_for_input_error(error, logger)  # the traceback at log_level DEBUG
     except KeyboardInterrupt as error:
         logger.error("interrupted (%s)", error or "SIGINT")
         sys.exit(143 if isinstance(error, Terminated) else 130)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from radzero.utils.app_exit import exit_for_input_error
 from radzero.utils.validate import number, writable_dir
 
 from .cache import ExtractionCache
@@ -66,9 +66,7 @@ def main(cfg: DictConfig) -> None:
     try:
         run(cfg)
     except (ValueError, FileNotFoundError) as error:  # ConfigError, unreadable / empty inputs, bad tables
-        log.error("%s", error)
-        log.debug("where it was raised", exc_info=True)
-        sys.exit(1)
+        exit_for_input_error(error, log)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Examples:
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from radzero.prepare import DATASETS, OUTPUTS
 from radzero.prepare.manifest import check_overwrite, update_manifest
 from radzero.prepare.sources import require_source
+from radzero.utils.app_exit import exit_for_input_error
 from radzero.utils.errors import ConfigError
 from radzero.utils.validate import choice, number, writable_dir
 
@@ -123,9 +123,7 @@ def main(cfg: DictConfig) -> None:
     try:
         run(cfg)
     except (ValueError, FileNotFoundError, FileExistsError) as error:  # ConfigError, SourceFormatError, files
-        log.error("%s", error)
-        log.debug("where it was raised", exc_info=True)
-        sys.exit(1)
+        exit_for_input_error(error, log)
 
 
 if __name__ == "__main__":

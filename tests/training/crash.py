@@ -18,3 +18,15 @@ class CrashAtStep(Callback):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_step == self.step:
             raise SimulatedCrash(f"simulated crash at global step {self.step}")
+
+
+class SlowSteps(Callback):
+    """Sleep ``seconds`` after every training step (numerics untouched): leaves time to preempt a tiny run."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        import time
+
+        time.sleep(self.seconds)

@@ -54,5 +54,7 @@ class RunSnapshot(Callback):
             from omegaconf import OmegaConf
 
             atomic_write_text(self.output_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(self.config)))
+            for run_logger in trainer.loggers:  # the resolved config as the run's hyperparameters (W&B config)
+                run_logger.log_hyperparams(self.config)
         if state["commit"] is None:
             logger.warning("run snapshot: %s is not a git checkout; commit not recorded", self.repo_dir)
