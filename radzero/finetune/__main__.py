@@ -12,13 +12,13 @@ and writes ``metrics.json`` and ``subset_ids.txt`` under ``paths.output_dir``.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from radzero.utils.app_exit import exit_for_input_error
 from radzero.utils.errors import CheckpointUnusable, ConfigError, RadZeroInputError
 from radzero.utils.resolvers import register_resolvers
 from radzero.utils.validate import choice, number, writable_dir
@@ -83,7 +83,7 @@ def finetune(cfg: DictConfig) -> dict[str, Any]:
     L.seed_everything(settings["seed"], workers=True)
     net = load_model(init_from).eval()
     data = load_finetune_data(cfg.data, settings["task"], settings["fraction"], settings["seed"])
-    dim, size = net.head.norm.normalized_shape[0], int(net.vision.image_size)
+    dim, size = net.token_dim, int(net.vision.image_size)
     if settings["task"] == "segmentation":
         prompt = encode_prompts(net, [data.prompt], "cpu", "fp32")  # (1, D)
         head = SegmentationHead(dim, size, hidden=int(cfg.head.hidden), use_prompt_map=bool(cfg.head.use_prompt_map))
@@ -133,9 +133,7 @@ def main(cfg: DictConfig) -> float | None:
     try:
         result = finetune(cfg)
     except (ConfigError, CheckpointUnusable, FileNotFoundError, RadZeroInputError, ValueError) as error:
-        logger.error("%s", error)
-        logger.debug("where it was raised", exc_info=True)
-        sys.exit(1)
+        exit_for_input_error(error, logger)
     test = result.get("test") or {}
     name = "dice" if "dice" in test else "macro_auroc"
     return (test.get(name) or {}).get("value")

@@ -1,4 +1,5 @@
-"""The RadZero model: frozen ViT + align transformer, text encoder, VL-CABS head."""
+"""The RadZero model: frozen ViT + align transformer, text encoder, VL-CABS head (or the global head of the
+CLIP baseline, ``head: global``; docs/model.md)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import torch
 from torch import Tensor, nn
 
 from radzero.model.align import AlignTransformer
+from radzero.model.global_head import GlobalHead
 from radzero.model.text import build_text_encoder
 from radzero.model.vision import build_vision_encoder
 from radzero.model.vlcabs import VLCABSHead, similarity_maps
-from radzero.utils.errors import RadZeroInputError
+from radzero.utils.errors import ConfigError, RadZeroInputError
+from radzero.utils.options import HEADS, LOSSES
 
 logger = logging.getLogger(__name__)
+
 
 
 @dataclass
@@ -42,6 +46,14 @@ class RadZeroConfig:
     col_sum: bool = False
     # leave other images' copies of a sentence out of its negatives (needs text_ids); off = the paper's loss
     mask_duplicate_texts: bool = False
+    head: str = "vlcabs"  # HEADS; an old config.json without the key is a VL-CABS model
+    loss: str = "multi_positive"  # LOSSES
+
+    def __post_init__(self) -> None:
+        if self.head not in HEADS:
+            raise ConfigError(f"model.head={self.head!r}: choose one of {list(HEADS)}")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"model.loss={self.loss!r}: choose one of {list(LOSSES)}")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RadZeroConfig:
@@ -55,8 +67,9 @@ class RadZeroConfig:
 
 @dataclass
 class RadZeroFeatures:
-    """What ``RadZero.forward`` returns: layer-normed sentence features ``text`` (N, D), image ``tokens``
-    (B, P + h*w, D) with the patch ``grid`` (h, w), and the temperature ``tau``. Score them with
+    """What ``RadZero.forward`` returns: layer-normed sentence features ``text`` (N, D) (global head: the
+    projected text (N, 2D), no LayerNorm), image ``tokens`` (B, P + h*w, D) with the patch ``grid`` (h, w), and
+    the temperature ``tau``. Score them with
     ``RadZero.logits`` (training) or ``RadZero.similarity`` (logits + maps); the loss is
     ``radzero.loss.RadZeroLoss``, owned by the training module."""
 
@@ -67,7 +80,10 @@ class RadZeroFeatures:
 
 
 class RadZero(nn.Module):
-    """Vision encoder → align transformer → shared LayerNorm ← text encoder; VL-CABS logits and maps."""
+    """Vision encoder → align transformer → shared LayerNorm ← text encoder; VL-CABS logits and maps.
+
+    ``config.head == "global"``: the CLIP baseline instead (radzero.model.global_head): no LayerNorm, text
+    projected to 2D, logits from [CLS, mean of patches], maps from patch-token cosines."""
 
     def __init__(self, config: RadZeroConfig, tokenizer: Any | None = None) -> None:
         """``tokenizer``: the text encoder's tokenizer (e.g. the one saved with a checkpoint) instead of
@@ -94,8 +110,21 @@ class RadZero(nn.Module):
             norm_eps=config.align_norm_eps,
         )
         self.vision_proj = nn.Linear(vision_dim, dim) if vision_dim != dim else nn.Identity()
-        self.text_proj = nn.Linear(text_dim, dim) if text_dim != dim else nn.Identity()
-        self.head = VLCABSHead(dim, init_tau=config.init_tau, learn_tau=config.learn_tau)
+        self.token_dim = dim
+        self.head: VLCABSHead | GlobalHead
+        if config.head == "global":
+            prefix = self.vision.num_prefix_tokens
+            if not getattr(self.vision, "has_class_token", prefix > 0) or prefix < 1:
+                raise ConfigError(
+                    "model.head=global needs a CLS token (the image feature is [CLS, mean of the patch tokens]), "
+                    f"and this vision encoder ({config.vision.get('name')}) has none: set "
+                    "model.vision.class_token=true, or use model.head=vlcabs"
+                )
+            self.text_proj = nn.Linear(text_dim, 2 * dim)  # the authors' text_projector: hidden -> 2 x hidden
+            self.head = GlobalHead(prefix, init_tau=config.init_tau, learn_tau=config.learn_tau)
+        else:
+            self.text_proj = nn.Linear(text_dim, dim) if text_dim != dim else nn.Identity()
+            self.head = VLCABSHead(dim, init_tau=config.init_tau, learn_tau=config.learn_tau)
 
     @property
     def tokenizer(self):
@@ -108,13 +137,14 @@ class RadZero(nn.Module):
     def encode_image(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
         """(B, 3, H, W) → layer-normed tokens (B, P + h*w, D) and the patch grid (h, w).
 
-        P = ``vision.num_prefix_tokens`` (1 for a CLS token, 0 for a patch-only encoder)."""
+        P = ``vision.num_prefix_tokens`` (1 for a CLS token, 0 for a patch-only encoder). Global head: the
+        align transformer's tokens as they are (no LayerNorm)."""
         tokens, grid = self.vision(images)
         tokens = self.vision_proj(self.align(tokens))
         return self.head.norm(tokens), grid
 
     def encode_text(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
-        """(N, T) token ids → layer-normed sentence features (N, D).
+        """(N, T) token ids → layer-normed sentence features (N, D) (global head: projected to (N, 2D)).
 
         Repeated sentences (identical token rows, e.g. "There is no pneumothorax" of many images) run
         through the text encoder once; their copies share the features and sum their gradients
@@ -132,10 +162,14 @@ class RadZero(nn.Module):
     def similarity(self, text: Tensor, tokens: Tensor, grid: tuple[int, int]) -> tuple[Tensor, Tensor]:
         """THE map method: layer-normed text (N, D) x image tokens (B, L, D) -> VL-CABS logits (N, B) and
         cosine maps (B, N, h, w) on the patch grid (prefix tokens left out), both cosines in [-1, 1].
+        Global head: text (N, 2D) -> [CLS, mean patch] logits and patch-token cosine maps, same shapes.
 
         Zero-shot probability = sigmoid(logit / tau); probability map = sigmoid(cosine map / tau)
         after upsampling (``radzero.data.transforms.geometry.map_to_original``).
         """
+        if isinstance(self.head, GlobalHead):
+            logits, cosines = self.head(text, tokens)  # (N, B), (B, N, h*w)
+            return logits, similarity_maps(cosines, grid, num_prefix_tokens=0)  # (B, N, h, w)
         logits, scores = self.head(text, tokens)  # (N, B), (B, N, L) = cos / tau
         cosine_maps = similarity_maps(scores, grid, self.vision.num_prefix_tokens) * self.tau  # (B, N, h, w)
         return logits, cosine_maps
@@ -148,7 +182,10 @@ class RadZero(nn.Module):
 
     def logits(self, text: Tensor, tokens: Tensor) -> Tensor:
         """VL-CABS logits (N, B) of layer-normed text (N, D) against image tokens (B, L, D), in the
-        configured training form (``lean_head``: memory-lean, chunked; same values as ``similarity``)."""
+        configured training form (``lean_head``: memory-lean, chunked; same values as ``similarity``).
+        Global head: its cosine logits (N, B)."""
+        if isinstance(self.head, GlobalHead):
+            return self.head.logits(text, tokens)
         logits, _ = self.head(text, tokens, lean=self.config.lean_head, chunk_size=self.config.head_chunk_size)
         return logits
 

@@ -12,9 +12,15 @@ from typing import Any
 from omegaconf import DictConfig
 
 from radzero.utils.errors import CheckpointMismatch, ConfigError
-from radzero.utils.validate import number, writable_dir
+from radzero.utils.options import HEADS, LOSSES
+from radzero.utils.validate import choice, number, writable_dir
 
-__all__ = ["check_config", "check_data_root", "check_resume_fits"]
+__all__ = [
+    "HEADS", "LOSSES", "TEXT_SOURCES", "check_config", "check_data_root", "check_resume_fits", "check_text_source",
+]
+
+# data.text_source: the data config's own sentences, or the free-text reports of data.report_text
+TEXT_SOURCES = ("finding_sentences", "reports")
 
 
 def check_config(cfg: DictConfig) -> Path:
@@ -32,7 +38,32 @@ def check_config(cfg: DictConfig) -> Path:
     ckpt_path = cfg.get("ckpt_path")
     if ckpt_path is not None and not isinstance(ckpt_path, str):
         raise ConfigError(f"ckpt_path={ckpt_path!r}: give 'auto', null or the path of a Lightning .ckpt file")
+    model = cfg.get("model") or {}
+    choice(model.get("head", "vlcabs"), "model.head", HEADS)
+    if choice(model.get("loss", "multi_positive"), "model.loss", LOSSES) == "single_positive" and model.get(
+            "mask_duplicate_texts"):
+        raise ConfigError("model.mask_duplicate_texts=true applies to model.loss=multi_positive only; set it to false")
+    check_text_source(cfg)
     return writable_dir(cfg.paths.output_dir, "paths.output_dir")
+
+
+def check_text_source(cfg: DictConfig) -> None:
+    """``data.text_source=reports`` (experiment=ablation/report_text) needs the data config's ``report_text``
+    readers (MIMIC-CXR-JPG + the free-text MIMIC-CXR reports); the authors' folder has no reports."""
+    data = cfg.get("data") or {}
+    source = choice(data.get("text_source", "finding_sentences"), "data.text_source", TEXT_SOURCES)
+    if source != "reports":
+        return
+    readers = data.get("report_text")
+    if not readers or readers.get("train") is None or readers.get("val") is None:
+        raise ConfigError(
+            "data.text_source=reports (experiment=ablation/report_text) trains on the FINDINGS + IMPRESSION sentences "
+            "of the free-text reports, but this data config has no data.report_text readers (the authors' folder, "
+            "data=radzero_release, has no reports). Use data=phantom, or the official layouts, data=mimic (the paper "
+            "recipe: experiment=[mimic_official,ablation/report_text]), with paths.data_dir=<folder holding "
+            "mimic-cxr-jpg/2.0.0 and mimic-cxr/2.0.0> (or data.report_text.jpg_root / data.report_text.reports_root "
+            "set to those folders); docs/ablation.md"
+        )
 
 
 def check_data_root(cfg: DictConfig) -> None:
@@ -43,6 +74,16 @@ def check_data_root(cfg: DictConfig) -> None:
             f"data root {root} does not exist. Put the dataset there or point paths.data_dir (or the "
             "RADZERO_DATA environment variable) at it; `python -m radzero.train` alone uses the phantom data."
         )
+    if cfg.data.get("text_source") == "reports":
+        readers = cfg.data.report_text
+        for key, what in (("jpg_root", "MIMIC-CXR-JPG 2.0.0 (files/ + the metadata and split CSVs)"),
+                          ("reports_root", "MIMIC-CXR 2.0.0 reports (files/p1X/p<subject>/s<study>.txt)")):
+            folder = readers.get(key)
+            if folder is not None and not Path(str(folder)).is_dir():
+                raise FileNotFoundError(
+                    f"data.report_text.{key}={folder} does not exist: experiment=ablation/report_text reads the "
+                    f"{what} there; set data.report_text.{key}=<that folder>"
+                )
 
 
 def check_resume_fits(ckpt_path: str | None, module: Any) -> None:

@@ -21,13 +21,14 @@ class VisionEncoder(nn.Module):
 
     Attributes: embed_dim, patch_size, image_size (the size it was built for), mean / std (per-channel
     normalisation the pixels must already have), frozen, num_prefix_tokens (= 1, the CLS token),
-    backbone (the wrapped module).
+    has_class_token (the first prefix token is a CLS token), backbone (the wrapped module).
 
     frozen=True: every parameter has requires_grad=False, the module stays in eval mode whatever
     `.train()` is called with, and forward runs under `torch.no_grad()`.
     """
 
     num_prefix_tokens: int = 1
+    has_class_token: bool = True
 
     def __init__(
         self,

@@ -91,6 +91,7 @@ class SmallViTEncoder(VisionEncoder):
             frozen=frozen,
         )
         self.num_prefix_tokens = vit.num_prefix_tokens  # CLS (if any) + registers
+        self.has_class_token = bool(vit.has_class_token)  # timm: [CLS, registers..., patches]
 
     def forward_tokens(self, images: torch.Tensor) -> torch.Tensor:
         return self.backbone.forward_features(images)
