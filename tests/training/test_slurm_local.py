@@ -47,14 +47,30 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def say(pytestconfig) -> Callable[[str], None]:
+    """Write a line to the terminal even with output captured: CI's log shows the job records and timings."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+
+    def write(line: str) -> None:
+        if capture is None:
+            print(line)
+            return
+        with capture.global_and_fixture_disabled():
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    return write
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, say):
     if os.geteuid() != 0 or not all(shutil.which(b) for b in ("slurmctld", "slurmd", "munged", "sbatch")):
         pytest.skip("needs root and Debian's slurm-wlm + munge (.ci/run installs them)")
     state = tmp_path_factory.mktemp("slurm")
     env = {**os.environ, "SLURM_LOCAL_DIR": str(state)}
     started = time.monotonic()
     subprocess.run(["bash", str(SCRIPT), "start"], check=True, env=env, timeout=120)
-    print(f"\n[slurm] cluster up in {time.monotonic() - started:.1f} s")
+    say(f"\n[slurm] cluster up in {time.monotonic() - started:.1f} s")
     yield state
     subprocess.run(["bash", str(SCRIPT), "stop"], check=False, env=env, timeout=60)
 
@@ -154,7 +170,7 @@ def _train_losses(run: Path) -> list[tuple[int, float]]:
 
 
 @pytest.fixture(scope="module")
-def sweep(cluster, cache, tmp_path_factory) -> Path:
+def sweep(cluster, cache, tmp_path_factory, say) -> Path:
     """``-m ... model.kl_weight=0,0.1 logger=many_loggers``: two sbatch jobs, W&B offline in each."""
     sweep = tmp_path_factory.mktemp("sweep") / "kl"
     started = time.monotonic()
@@ -162,7 +178,7 @@ def sweep(cluster, cache, tmp_path_factory) -> Path:
                    f"paths.log_dir={sweep.parent / 'logs'}", f"hydra.sweep.dir={sweep}", "model.kl_weight=0,0.1")
     done = subprocess.run(command, cwd=sweep.parent, env=_env(), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    print(f"\n[slurm] kl_weight sweep (2 jobs, phantom generation included) in {time.monotonic() - started:.1f} s: "
+    say(f"\n[slurm] kl_weight sweep (2 jobs, phantom generation included) in {time.monotonic() - started:.1f} s: "
           + "; ".join(_record(_job(sweep, p)) for p in (0, 1)))
     return sweep
 
@@ -198,7 +214,7 @@ def test_each_sweep_point_is_its_own_offline_wandb_run_in_the_sweep_group(sweep)
     assert len(ids) == 2
 
 
-def test_a_requeued_job_resumes_from_its_own_last_ckpt_bitwise(cluster, cache, tmp_path):
+def test_a_requeued_job_resumes_from_its_own_last_ckpt_bitwise(cluster, cache, tmp_path, say):
     sweep = tmp_path / "preempt"
     command = _app("train", "-m", *SLURM, *TINY, *DETERMINISTIC, *SLOW, "trainer.max_epochs=3",
                    f"phantom.cache_dir={cache}", f"paths.log_dir={tmp_path / 'logs'}", f"hydra.sweep.dir={sweep}",
@@ -211,7 +227,7 @@ def test_a_requeued_job_resumes_from_its_own_last_ckpt_bitwise(cluster, cache, t
     assert torch.load(last, weights_only=True)["global_step"] < 18  # preempted mid-training
     _requeue(job)
     _finish(proc)
-    print(f"\n[slurm] preemption sweep in {time.monotonic() - started:.1f} s: {_record(_job(sweep, 0))}; "
+    say(f"\n[slurm] preemption sweep in {time.monotonic() - started:.1f} s: {_record(_job(sweep, 0))}; "
           f"{_record(job)}")
     assert _ended(job)["Restarts"] == "1" and _ended(job)["JobState"] == "COMPLETED"
     log = "".join(p.read_text() for p in (sweep / ".submitit" / job).glob("*_log.out"))
@@ -220,10 +236,10 @@ def test_a_requeued_job_resumes_from_its_own_last_ckpt_bitwise(cluster, cache, t
     assert steps_a == steps_b == 18 and uninterrupted.keys() == resumed.keys()
     for name, value in uninterrupted.items():
         assert torch.equal(value, resumed[name]), name  # bitwise
-    print(f"[slurm] resumed vs uninterrupted: {len(resumed)} tensors, all bitwise equal at step {steps_b}")
+    say(f"[slurm] resumed vs uninterrupted: {len(resumed)} tensors, all bitwise equal at step {steps_b}")
 
 
-def test_two_tasks_on_the_node_equal_one_process(cluster, cache, tmp_path):
+def test_two_tasks_on_the_node_equal_one_process(cluster, cache, tmp_path, say):
     """tasks_per_node=2, trainer=ddp_sim (gloo): Lightning reads the SLURM environment; the global batches, hence
     the losses and weights, are the 1-process run's (no BatchNorm: model.vision.stem=patch)."""
     common = [*TINY, *DETERMINISTIC, "trainer.max_epochs=2", "trainer.log_every_n_steps=1", "model.vision.stem=patch",
@@ -233,7 +249,7 @@ def test_two_tasks_on_the_node_equal_one_process(cluster, cache, tmp_path):
     proc = _submit(_app("train", "-m", *SLURM, "hydra.launcher.tasks_per_node=2", "trainer=ddp_sim", *common,
                         f"hydra.sweep.dir={sweep}"), tmp_path)
     _finish(proc)
-    print(f"\n[slurm] 2-task DDP job in {time.monotonic() - started:.1f} s: {_record(_job(sweep, 0))}")
+    say(f"\n[slurm] 2-task DDP job in {time.monotonic() - started:.1f} s: {_record(_job(sweep, 0))}")
     done = subprocess.run(_app("train", "trainer=cpu", *common, f"hydra.run.dir={single}",
                                f"paths.output_dir={single}"), cwd=tmp_path, env=_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -252,7 +268,7 @@ def test_two_tasks_on_the_node_equal_one_process(cluster, cache, tmp_path):
     for name in w_one:
         torch.testing.assert_close(w_ddp[name], w_one[name], atol=1e-4, rtol=1e-4, msg=name)
     gap = max(float((w_ddp[k].float() - w_one[k].float()).abs().max()) for k in w_one)
-    print(f"[slurm] 2 tasks vs 1 process: train loss max |diff| {worst:.2e} over 12 steps, weights {gap:.2e}")
+    say(f"[slurm] 2 tasks vs 1 process: train loss max |diff| {worst:.2e} over 12 steps, weights {gap:.2e}")
 
 
 def _without_timing(value):
@@ -263,13 +279,13 @@ def _without_timing(value):
     return value
 
 
-def test_eval_runs_as_a_slurm_job_and_equals_a_local_run(cluster, cache, sweep, tmp_path):
+def test_eval_runs_as_a_slurm_job_and_equals_a_local_run(cluster, cache, sweep, tmp_path, say):
     common = [*PHANTOM, f"phantom.cache_dir={cache}", f"ckpt_path={sweep / '0' / 'model'}", "n_bootstrap=50",
               "overlays=1", "num_workers=0", f"paths.log_dir={tmp_path / 'logs'}"]
     started = time.monotonic()
     proc = _submit(_app("eval", "-m", *SLURM, *common, f"hydra.sweep.dir={tmp_path / 'job'}"), tmp_path)
     _finish(proc)
-    print(f"\n[slurm] eval job in {time.monotonic() - started:.1f} s: {_record(_job(tmp_path / 'job', 0))}")
+    say(f"\n[slurm] eval job in {time.monotonic() - started:.1f} s: {_record(_job(tmp_path / 'job', 0))}")
     local = tmp_path / "local"
     done = subprocess.run(_app("eval", *common, f"hydra.run.dir={local}", f"paths.output_dir={local}"),
                           cwd=tmp_path, env=_env(), capture_output=True, text=True)
@@ -289,7 +305,7 @@ def _cached_keys(db: Path) -> set[str]:
         con.close()
 
 
-def test_an_extract_job_requeued_mid_way_resumes_from_its_cache(cluster, tmp_path):
+def test_an_extract_job_requeued_mid_way_resumes_from_its_cache(cluster, tmp_path, say):
     from radzero.extract.cache import cache_key
     from radzero.extract.prompt import Prompt
     from radzero.extract.reports import load_reports
@@ -317,7 +333,7 @@ def test_an_extract_job_requeued_mid_way_resumes_from_its_cache(cluster, tmp_pat
         _requeue(job, snapshot)
         _finish(proc)
         second = Counter(report for report, reask, _ in server.hits[first["hits"]:] if not reask)
-    print(f"\n[slurm] extract job in {time.monotonic() - started:.1f} s: {_record(job)}; "
+    say(f"\n[slurm] extract job in {time.monotonic() - started:.1f} s: {_record(job)}; "
           f"{len(first['cached'])} of {n} reports cached before the requeue, {sum(second.values())} asked after")
     assert _ended(job)["Restarts"] == "1" and _ended(job)["JobState"] == "COMPLETED"
     cached = first["cached"]
@@ -330,7 +346,7 @@ def test_an_extract_job_requeued_mid_way_resumes_from_its_cache(cluster, tmp_pat
     assert len(records) == n and all(r["key_phrases"] for r in records)
 
 
-def test_the_ablation_ladder_runs_through_the_launcher(cluster, cache, tmp_path):
+def test_the_ablation_ladder_runs_through_the_launcher(cluster, cache, tmp_path, say):
     """``-m hydra/launcher=slurm experiment=ablation/clip,ablation/radzero``: one job per rung, then the table."""
     sweep = tmp_path / "ladder"
     started = time.monotonic()
@@ -338,7 +354,7 @@ def test_the_ablation_ladder_runs_through_the_launcher(cluster, cache, tmp_path)
                         "experiment=ablation/clip,ablation/radzero", f"paths.log_dir={tmp_path / 'logs'}",
                         f"hydra.sweep.dir={sweep}"), tmp_path)
     _finish(proc)
-    print(f"\n[slurm] ablation sweep in {time.monotonic() - started:.1f} s: "
+    say(f"\n[slurm] ablation sweep in {time.monotonic() - started:.1f} s: "
           + "; ".join(_record(_job(sweep, p)) for p in (0, 1)))
     rungs = {yaml.safe_load((sweep / p / "snapshot" / "config.yaml").read_text())["ablation_rung"] for p in "01"}
     assert rungs == {"clip", "radzero"}
