@@ -5,7 +5,7 @@
 batches and hands rank r the r-th contiguous chunk of every global batch. Concatenated in rank order,
 the ranks' batches are exactly the one-device batches, so the gathered loss (radzero.loss.gather) of a
 DDP run sees the global batch of a one-device run, image for image and in the same order
-(docs/training.md, "Distributed").
+(docs/cluster.md).
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ class GlobalBatchDistributedSampler(DistributedSampler):
 
     def __len__(self) -> int:
         full, rest = divmod(self.n, self.global_batch_size)
-        keep_rest = rest and not self.drop_last and rest >= self.num_replicas
-        per_rank_rest = _chunk_bounds(rest, self.num_replicas)[self.rank + 1] - _chunk_bounds(
-            rest, self.num_replicas)[self.rank] if keep_rest else 0
-        return full * (self.global_batch_size // self.num_replicas) + per_rank_rest
+        per_rank = full * (self.global_batch_size // self.num_replicas)
+        if rest and not self.drop_last and rest >= self.num_replicas:  # the kept partial batch, split
+            bounds = _chunk_bounds(rest, self.num_replicas)
+            per_rank += bounds[self.rank + 1] - bounds[self.rank]
+        return per_rank
